@@ -1,0 +1,1 @@
+"""Provider adapters: one module per provider, each a stateless translator to one REST API."""

@@ -1,0 +1,256 @@
+"""The owner of every live call: validate, write history ahead, send, follow, report.
+
+Qt-free so the CLI and the GUI share one path. Listeners receive an immutable CallSnapshot on
+every change; the GUI wraps them in a Qt signal, the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from dialer import numbers
+from dialer.domain import (
+    CallRequest,
+    CallSnapshot,
+    CallStatus,
+    CredentialsUnavailable,
+    DialerError,
+    InvalidNumber,
+    NetworkError,
+    OutcomeUnknown,
+    ProviderReplyError,
+)
+from dialer.providers import registry
+
+if TYPE_CHECKING:
+    import httpx
+
+    from dialer.providers.base import Provider
+    from dialer.services.history import HistoryStore
+    from dialer.settings import Account, Settings
+
+log = logging.getLogger("dialer.calls")
+
+Listener = Callable[[CallSnapshot], None]
+SecretLookup = Callable[[str], "str | None"]
+
+#: How long a follow keeps retrying a provider that stopped answering status polls.
+STATUS_GIVE_UP_AFTER = 60.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _default_secret_lookup(account: str) -> str | None:
+    from dialer import credentials
+
+    return credentials.get_secret(account)
+
+
+def build_provider(
+    account: Account, client: httpx.AsyncClient, secret_lookup: SecretLookup | None = None
+) -> Provider:
+    """The account's provider, with its secret from the keyring when it needs one."""
+    cls = registry.get(account.provider)
+    secret: str | None = None
+    if cls.needs_secret:
+        secret = (secret_lookup or _default_secret_lookup)(account.name)
+        if not secret:
+            raise CredentialsUnavailable(
+                f"no secret stored for account {account.name!r}; "
+                f"set it with: dialer accounts add {account.name} --provider {account.provider}"
+            )
+        from dialer import log
+
+        log.register_secret(secret)
+    return cls(account, secret, client)
+
+
+class CallController:
+    def __init__(
+        self,
+        settings: Settings,
+        history: HistoryStore,
+        client: httpx.AsyncClient,
+        *,
+        secret_lookup: SecretLookup | None = None,
+    ) -> None:
+        self.settings = settings
+        self.history = history
+        self.client = client
+        self._secret_lookup = secret_lookup or _default_secret_lookup
+        self._listeners: list[Listener] = []
+        self._live: dict[str, CallSnapshot] = {}
+        self._placing: set[tuple[str, str]] = set()
+
+    # --- observers -----------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def live(self) -> dict[str, CallSnapshot]:
+        """Calls placed by this process and not yet final, by uuid."""
+        return dict(self._live)
+
+    def _emit(self, snapshot: CallSnapshot) -> None:
+        self.history.record(snapshot)
+        if snapshot.final:
+            self._live.pop(snapshot.uuid, None)
+        else:
+            self._live[snapshot.uuid] = snapshot
+        for listener in list(self._listeners):
+            try:
+                listener(snapshot)
+            except Exception:  # a broken listener must not stop the call being followed
+                log.exception("call listener failed")
+
+    # --- the call ----------------------------------------------------------------------------
+
+    def provider_for(self, account: Account) -> Provider:
+        return build_provider(account, self.client, self._secret_lookup)
+
+    def prepare(
+        self,
+        number: str,
+        *,
+        account: str | None = None,
+        caller_id: str | None = None,
+        options: dict[str, object] | None = None,
+    ) -> CallRequest:
+        """Validate everything that can be checked before sending; raises, sends nothing."""
+        acc = self.settings.account(account)
+        cls = registry.get(acc.provider)
+        parsed = numbers.parse(number, self.settings.preferences.default_region)
+        if not parsed.valid or parsed.e164 is None:
+            reason = parsed.reason or "not a valid phone number"
+            raise InvalidNumber(f"cannot dial {number.strip()[:64]!r}: {reason}")
+        numbers.format_for(parsed, cls.number_form)  # the provider must be able to take it
+        if caller_id is not None and acc.caller_ids and caller_id not in acc.caller_ids:
+            wanted = numbers.parse(caller_id).e164
+            match = [c for c in acc.caller_ids if numbers.parse(c).e164 == wanted]
+            if not match:
+                pool = ", ".join(acc.caller_ids)
+                raise InvalidNumber(
+                    f"caller ID {caller_id} is not in account {acc.name!r}'s pool ({pool})"
+                )
+            caller_id = match[0]
+        return CallRequest(
+            account=acc.name,
+            to_number=parsed.e164,
+            caller_id=caller_id or (acc.caller_ids[0] if acc.caller_ids else None),
+            agent=acc.agent,
+            options=dict(options or {}),
+        )
+
+    async def place(self, request: CallRequest) -> CallSnapshot:
+        """Send one call request. History holds the call before the request leaves."""
+        acc = self.settings.account(request.account)
+        key = (acc.name, request.to_number)
+        if key in self._placing:
+            raise DialerError(f"a call to {request.to_number} is already being placed")
+        provider = self.provider_for(acc)
+        placing = CallSnapshot(
+            uuid=request.uuid,
+            account=acc.name,
+            provider=provider.name,
+            to_number=request.to_number,
+            from_number=request.caller_id,
+            status=CallStatus.DIALING,
+            started_at=_now(),
+            message="placing the call",
+        )
+        self._placing.add(key)
+        try:
+            self._emit(placing)
+            try:
+                accepted = await provider.place_call(request)
+            except OutcomeUnknown as exc:
+                self._emit(
+                    self._finish(placing, CallStatus.UNKNOWN, f"{exc} — check before redialing")
+                )
+                raise
+            except DialerError as exc:
+                self._emit(self._finish(placing, CallStatus.FAILED, str(exc)))
+                raise
+        finally:
+            self._placing.discard(key)
+        snapshot = accepted.model_copy(update={"started_at": placing.started_at})
+        if not provider.capabilities.live_status:
+            snapshot = snapshot.model_copy(
+                update={
+                    "status": CallStatus.PLACED,
+                    "final": True,
+                    "message": snapshot.message or f"{provider.title} reports no live status",
+                }
+            )
+        self._emit(snapshot)
+        return snapshot
+
+    @staticmethod
+    def _finish(snapshot: CallSnapshot, status: CallStatus, message: str) -> CallSnapshot:
+        return snapshot.model_copy(
+            update={"status": status, "final": True, "ended_at": _now(), "message": message}
+        )
+
+    async def follow(self, snapshot: CallSnapshot) -> CallSnapshot:
+        """Poll until the call is final; transient failures are retried, then given up on."""
+        if snapshot.final:
+            return snapshot
+        provider = self.provider_for(self.settings.account(snapshot.account))
+        current = snapshot
+        failing_since: float | None = None
+        loop = asyncio.get_running_loop()
+        while not current.final:
+            await asyncio.sleep(provider.poll_interval(current))
+            try:
+                fresh = await provider.get_status(current)
+            except (NetworkError, ProviderReplyError) as exc:
+                failing_since = failing_since or loop.time()
+                if loop.time() - failing_since > STATUS_GIVE_UP_AFTER:
+                    current = current.model_copy(
+                        update={"message": f"lost track of the call: {exc}"}
+                    )
+                    self._emit(current)
+                    return current
+                log.warning("status poll failed, retrying: %s", exc)
+                continue
+            failing_since = None
+            if fresh != current:
+                current = fresh
+                self._emit(current)
+        return current
+
+    async def dial(
+        self,
+        number: str,
+        *,
+        account: str | None = None,
+        caller_id: str | None = None,
+        follow: bool = True,
+    ) -> CallSnapshot:
+        snapshot = await self.place(self.prepare(number, account=account, caller_id=caller_id))
+        return await self.follow(snapshot) if follow else snapshot
+
+    async def hangup(self, uuid: str) -> None:
+        snapshot = self._require_live(uuid)
+        provider = self.provider_for(self.settings.account(snapshot.account))
+        await provider.hangup(snapshot)
+
+    async def add_leg(self, uuid: str, number: str) -> None:
+        snapshot = self._require_live(uuid)
+        parsed = numbers.parse(number, self.settings.preferences.default_region)
+        if not parsed.valid or parsed.e164 is None:
+            raise InvalidNumber(f"cannot add {number.strip()[:64]!r}: {parsed.reason}")
+        provider = self.provider_for(self.settings.account(snapshot.account))
+        await provider.add_leg(snapshot, parsed.e164)
+
+    def _require_live(self, uuid: str) -> CallSnapshot:
+        try:
+            return self._live[uuid]
+        except KeyError:
+            raise DialerError("that call is no longer live") from None

@@ -1,0 +1,37 @@
+"""Every test runs headless, with its own DIALER_HOME and a keyring that needs no desktop.
+
+The environment is set at import time, before anything imports Qt or keyring. Set
+DIALER_TEST_REAL_KEYRING=1 to leave the OS keyring selection alone (CI does, for the
+`real_keyring` tests under gnome-keyring).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia.*=false")
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="dialer-tests-"))
+if os.environ.get("DIALER_TEST_REAL_KEYRING") != "1":
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    # keyrings.alt keeps its file under the XDG data dir: never the developer's real one.
+    os.environ["XDG_DATA_HOME"] = str(_SESSION_DIR / "xdg-data")
+os.environ["DIALER_HOME"] = str(_SESSION_DIR / "home")
+
+
+@pytest.fixture(autouse=True)
+def dialer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh DIALER_HOME per test; any sandbox process the test started is stopped after."""
+    home = tmp_path / "dialer-home"
+    monkeypatch.setenv("DIALER_HOME", str(home))
+    yield home
+    if (home / "state" / "sandbox" / "server.json").exists():
+        from dialer.sandbox import process
+
+        process.stop()

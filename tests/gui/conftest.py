@@ -1,0 +1,95 @@
+"""GUI test fixtures: a qasync loop that pytest-qt can spin, and a real window on real services.
+
+The loop is created with `already_running=True` (see NOTES-qt-testing.md): asyncio then treats
+it as running, so tasks and httpx work inside slots while `qtbot.waitUntil` spins Qt. Tests
+never mix this with pytest-asyncio, and never nest a Qt loop inside a task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from dialer.app import Services, start_services
+from dialer.ui.main_window import MainWindow
+
+T = TypeVar("T")
+
+#: Simulated time runs this much faster: a whole sandbox call takes well under a second.
+SANDBOX_SPEED = "20"
+
+
+@pytest.fixture
+def qasync_loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=5000)
+        # Not `loop.stop()`: it calls QApplication.exit(), which sets Qt's quitNow flag, and
+        # from then on every QEventLoop.exec() in this process (qtbot.wait, waitUntil,
+        # waitSignal) returns at once, so every later test would time out without spinning.
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        loop.close()
+        with contextlib.suppress(RuntimeError, TypeError):
+            qapp.aboutToQuit.disconnect(loop._after_run_forever)
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private DIALER_HOME and a fast sandbox; stops the sandbox process the test started."""
+    home = tmp_path / "gui-home"
+    monkeypatch.setenv("DIALER_HOME", str(home))
+    monkeypatch.setenv("DIALER_SANDBOX_SPEED", SANDBOX_SPEED)
+    yield home
+    from dialer.sandbox import process
+
+    process.stop()
+
+
+def run_until_done(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout_ms: int = 15000) -> T:
+    """Run a coroutine on the qasync loop while Qt spins; never nests a loop in a task."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout_ms)
+    return task.result()
+
+
+@dataclass
+class Gui:
+    window: MainWindow
+    services: Services
+    qtbot: QtBot
+
+
+@pytest.fixture
+def gui(qtbot: QtBot, qasync_loop: qasync.QEventLoop, sandbox_env: Path) -> Iterator[Gui]:
+    """The real main window wired to the real controller, history and HTTP client.
+
+    The sandbox process is not started here: the first call starts it, as in the app.
+    """
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.painted, timeout=5000)
+    services = run_until_done(qtbot, start_services(window))
+    try:
+        yield Gui(window=window, services=services, qtbot=qtbot)
+    finally:
+        run_until_done(qtbot, window.aclose())
+        run_until_done(qtbot, services.aclose())
