@@ -12,7 +12,6 @@ import copy
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,96 +19,31 @@ import time
 import uuid
 import wave
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
-import uvicorn
-import yaml
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from openapi_core.exceptions import OpenAPIError
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from dialer.domain.errors import NetworkError
 from dialer.sandbox import process, server
 from dialer.sandbox.app import create_app
+from tests.support.live_server import FakeClock, free_socket, run_server
+from tests.support.openapi import OpenAPIRequest, OpenAPIResponse, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 SANDBOX_SPEC = REPO / "dialer" / "sandbox" / "sandbox-openapi.yaml"
 SEED_SPEC = REPO.parent / "shared/providers/clouddialer-openapi.yaml"
 KEY = "sandbox"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-START = datetime(2026, 7, 3, 10, 0, 0, tzinfo=UTC)
 AGENT = "9876543211"
 CUSTOMER = "9876543210"
 
 
 # --- OpenAPI validation over httpx -----------------------------------------------------------
-
-
-class OpenAPIRequest:
-    """openapi-core's Request protocol over an httpx request."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        self.request = request
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(parse_qs(request.url.query.decode())),
-            header=Headers(dict(request.headers)),
-            cookie=ImmutableMultiDict(),
-        )
-
-    @property
-    def host_url(self) -> str:
-        return f"{self.request.url.scheme}://{self.request.url.netloc.decode()}"
-
-    @property
-    def path(self) -> str:
-        return self.request.url.path
-
-    @property
-    def method(self) -> str:
-        return self.request.method.lower()
-
-    @property
-    def body(self) -> bytes | None:
-        return self.request.content or None
-
-    @property
-    def content_type(self) -> str:
-        return str(self.request.headers.get("content-type", "")).lower()
-
-
-class OpenAPIResponse:
-    """openapi-core's Response protocol over an httpx response."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-
-    @property
-    def status_code(self) -> int:
-        return self.response.status_code
-
-    @property
-    def content_type(self) -> str:
-        return str(self.response.headers.get("content-type", "")).lower()
-
-    @property
-    def headers(self) -> Headers:
-        return Headers(dict(self.response.headers))
-
-    @property
-    def data(self) -> bytes:
-        return self.response.content
-
-
-def load_spec(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -185,46 +119,9 @@ def assert_error(response: httpx.Response, status: int, code: str) -> str:
     return str(body["message"])
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-def _free_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    return sock
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def run_server(app: Any) -> Iterator[str]:
-    sock = _free_socket()
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not server.started:
-        assert time.monotonic() < deadline, "sandbox did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
-        sock.close()
 
 
 @pytest.fixture
@@ -661,7 +558,7 @@ def test_ensure_running_reports_a_server_that_cannot_start(
     state = dialer_home / "state" / "sandbox"
     state.mkdir(parents=True)
     # A stale announcement (nobody listens there) must not be trusted.
-    dead = _free_socket()
+    dead = free_socket()
     port = dead.getsockname()[1]
     dead.close()
     (state / "server.json").write_text(json.dumps({"pid": 1, "url": f"http://127.0.0.1:{port}"}))
