@@ -213,16 +213,17 @@ class CallPanel(QFrame):
         self._tick()
         self._update_hangup()
 
-    def show_error(self, text: str, *, about_shown_call: bool = False) -> None:
+    def show_error(self, text: str, *, headline: str | None = "Call not placed") -> None:
         """Readable text for a failure, never a traceback.
 
-        `about_shown_call`: the error explains the call on screen (its snapshot already says
-        how it ended), so only the message changes; otherwise nothing was placed.
+        `headline` replaces the status line; None keeps it, for an error that explains the
+        call on screen whose final snapshot already says how it ended.
         """
-        if not about_shown_call:
-            self.status_label.setText("Call not placed")
+        if headline is not None:
+            self.status_label.setText(headline)
             set_tone(self.status_label, "bad")
             self._ticker.stop()
+            self._update_hangup()
         self.message_label.setText(text)
 
     def hangup_failed(self, text: str) -> None:

@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         """Start-up could not load the services: say so where the agent looks, keep the window."""
         self._startup_error = text
         self._refresh_call_button()
-        self.call_panel.show_error(text)
+        self.call_panel.show_error(text, headline="The dialer could not start")
         self.statusBar().showMessage(text)
 
     async def aclose(self) -> None:
@@ -224,20 +224,22 @@ class MainWindow(QMainWindow):
         controller = self.controller
         assert controller is not None
         self._active_uuid = None
+        placed = False
         try:
             request = controller.prepare(number, account=account, caller_id=caller_id)
             self._active_uuid = request.uuid
             snapshot = await controller.place(request)
+            placed = True
             self._placing = False
             self._refresh_call_button()
             final = await controller.follow(snapshot)
             if not final.final:
-                self._report(final.message or "Stopped following the call")
+                self._report(final.message or "Stopped following the call", placed=True)
         except DialerError as exc:
-            self._report(str(exc))
+            self._report(str(exc), placed=placed)
         except Exception as exc:  # a bug must read as a message, not kill the window
             log.exception("placing a call failed")
-            self._report(f"Unexpected error ({type(exc).__name__}): {exc}")
+            self._report(f"Unexpected error ({type(exc).__name__}): {exc}", placed=placed)
         finally:
             self._placing = False
             self._dial_task = None
@@ -282,10 +284,16 @@ class MainWindow(QMainWindow):
             log.exception("hang-up failed")
             self.call_panel.hangup_failed(f"unexpected error ({type(exc).__name__}): {exc}")
 
-    def _report(self, text: str) -> None:
+    def _report(self, text: str, *, placed: bool) -> None:
+        """Show a failure; the headline says what it means for the call on screen."""
         shown = self.call_panel.snapshot
-        about_shown = shown is not None and shown.uuid == self._active_uuid
-        self.call_panel.show_error(text, about_shown_call=about_shown)
+        if shown is not None and shown.uuid == self._active_uuid and shown.final:
+            headline = None  # the controller's final snapshot already tells how it ended
+        elif placed:
+            headline = "Lost track of the call"
+        else:
+            headline = "Call not placed"
+        self.call_panel.show_error(text, headline=headline)
         self.statusBar().showMessage(text, 15000)
 
     # --- account preferences -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,21 @@ T = TypeVar("T")
 SANDBOX_SPEED = "20"
 
 
+@pytest.fixture(autouse=True)
+def qt_garbage_dies_on_the_gui_thread() -> Iterator[None]:
+    """Collect each test's cyclic garbage here, on the GUI thread.
+
+    Windows hold reference cycles (signal connections to lambdas and bound methods), so they
+    die in a cyclic GC pass, and Python runs that pass in whichever thread happens to allocate:
+    often a qasync executor thread of the next test (`asyncio.to_thread`). A QWidget destroyed
+    there cannot stop its running timers (the status bar's message timeout), which stay
+    registered on the GUI thread and crash it when they fire (seen: SIGSEGV in
+    QTimerInfoList::activateTimers, about one run in three).
+    """
+    yield
+    gc.collect()
+
+
 @pytest.fixture
 def qasync_loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
@@ -43,7 +59,7 @@ def qasync_loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]
         # Not `loop.stop()`: it calls QApplication.exit(), which sets Qt's quitNow flag, and
         # from then on every QEventLoop.exec() in this process (qtbot.wait, waitUntil,
         # waitSignal) returns at once, so every later test would time out without spinning.
-        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        loop._QEventLoop__is_running = False
         loop.close()
         with contextlib.suppress(RuntimeError, TypeError):
             qapp.aboutToQuit.disconnect(loop._after_run_forever)

@@ -109,3 +109,14 @@ def test_talk_time_format() -> None:
     assert format_talk_time(3599) == "59:59"
     assert format_talk_time(3600 + 62) == "1:01:02"
     assert format_talk_time(-5) == "00:00"
+
+
+def test_an_error_about_the_shown_call_keeps_its_final_status(panel: CallPanel) -> None:
+    panel.show_snapshot(
+        snapshot(CallStatus.FAILED, call_id=None, final=True), hangup_unavailable=None
+    )
+    panel.show_error("the provider refused (code 5020)", headline=None)
+    assert panel.status_label.text() == "Call not placed — FAILED"
+    assert panel.message_label.text() == "the provider refused (code 5020)"
+    panel.show_error("no account named 'x'")
+    assert panel.status_label.text() == "Call not placed"

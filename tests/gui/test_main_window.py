@@ -54,7 +54,9 @@ def legs_texts(window: QWidget) -> list[str]:
 def active_timers(window: MainWindow) -> list[QTimer]:
     """Timers running in the window's content: an idle window must have none (the status bar's
     own message timeout, outside the content, stops itself)."""
-    return [t for t in window.centralWidget().findChildren(QTimer) if t.isActive()]
+    content = window.centralWidget()
+    assert content is not None
+    return [t for t in content.findChildren(QTimer) if t.isActive()]
 
 
 class Recorder:
@@ -178,6 +180,7 @@ def test_digits_typed_anywhere_go_to_the_number(gui: Gui, qtbot: QtBot) -> None:
     number_input = line(window, "number_input")
     assert window.focusWidget() is number_input  # focused at start
     accounts = find(window, QComboBox, "account_selector")
+    assert isinstance(accounts, QComboBox)
     accounts.setFocus()
     qtbot.keyClicks(accounts, "98")
     qtbot.keyClicks(window, "7")
