@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid as uuid_mod
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,13 +98,37 @@ class CallSnapshot(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         """The `dialer call --json` object (stable keys)."""
-        return {
-            "account": self.account,
-            "provider": self.provider,
-            "call_id": self.call_id,
-            "uuid": self.uuid,
-            "to": self.to_number,
-            "from": self.from_number,
-            "status": self.status.value,
-            "message": self.message,
-        }
+        return call_json_fields(self)
+
+
+class _CallFields(Protocol):
+    @property
+    def account(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def call_id(self) -> str | None: ...
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def to_number(self) -> str: ...
+    @property
+    def from_number(self) -> str | None: ...
+    @property
+    def status(self) -> CallStatus: ...
+    @property
+    def message(self) -> str: ...
+
+
+def call_json_fields(call: _CallFields) -> dict[str, Any]:
+    """The keys every JSON view of a call shares (`call --json`, `history --json`): a contract."""
+    return {
+        "account": call.account,
+        "provider": call.provider,
+        "call_id": call.call_id,
+        "uuid": call.uuid,
+        "to": call.to_number,
+        "from": call.from_number,
+        "status": call.status.value,
+        "message": call.message,
+    }

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from dialer.domain.errors import ConfigError, DialerError
-from dialer.domain.models import FINAL_STATUSES, CallSnapshot, CallStatus
+from dialer.domain.models import FINAL_STATUSES, CallSnapshot, CallStatus, call_json_fields
 from dialer.numbers import DEFAULT_REGION, digits_only
 from dialer.numbers import parse as parse_number
 
@@ -160,14 +160,7 @@ class HistoryEntry(BaseModel):
     def to_json_dict(self) -> dict[str, Any]:
         """The `dialer history --json` object: stable keys, times as ISO 8601 UTC with Z."""
         return {
-            "account": self.account,
-            "provider": self.provider,
-            "call_id": self.call_id,
-            "uuid": self.uuid,
-            "to": self.to_number,
-            "from": self.from_number,
-            "status": self.status.value,
-            "message": self.message,
+            **call_json_fields(self),
             "duration": self.duration,
             "recording_url": self.recording_url,
             "started_at": _iso(self.started_at),
