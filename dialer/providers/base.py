@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from dialer.domain import (
     CallRequest,
     CallSnapshot,
+    CallStatus,
     ConfigError,
     Leg,
     ProviderReplyError,
@@ -39,6 +41,9 @@ class Capabilities:
     provider_history: bool = False
     caller_id_pool: bool = True
     caller_id_shuffle: bool = False
+    #: No live status, but the outcome is reported after the call (e.g. in call logs): the
+    #: controller keeps polling `get_status` until it returns a final snapshot.
+    final_status: bool = False
 
 
 class ProviderSettings(BaseModel):
@@ -89,6 +94,13 @@ class Provider(ABC):
         self.secret = secret
         self.client = client
         self.options = validate_settings(self.settings_model, account.settings)
+        #: Set by the caller of `place_call` to hear of stages before the request leaves
+        #: (QUEUED while a rate limit holds it back); providers call `report_progress`.
+        self.on_progress: Callable[[CallStatus, str], None] | None = None
+
+    def report_progress(self, status: CallStatus, message: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(status, message)
 
     @classmethod
     def normalize_account(cls, account: Account, region: str = "IN") -> Account:
@@ -155,6 +167,15 @@ class Provider(ABC):
     def poll_interval(self, current: CallSnapshot) -> float:
         """Seconds until the next status poll; providers back off while a call rings or talks."""
         return 1.0
+
+    @classmethod
+    def hangup_unavailable_reason(cls, snapshot: CallSnapshot) -> str | None:
+        """Why hang-up cannot work for this call *right now*, or None.
+
+        For APIs that learn the call id only after placing (Acefone), so the UI can disable the
+        button with the reason; a missing capability is still `missing_reasons["hangup"]`.
+        """
+        return None
 
     # --- helpers for subclasses --------------------------------------------------------------
 

@@ -165,6 +165,11 @@ class CallController:
             message="placing the call",
         )
         self._placing.add(key)
+
+        def progress(status: CallStatus, message: str) -> None:
+            self._emit(placing.model_copy(update={"status": status, "message": message}))
+
+        provider.on_progress = progress  # e.g. QUEUED while a rate limit holds the request
         try:
             self._emit(placing)
             try:
@@ -180,7 +185,9 @@ class CallController:
         finally:
             self._placing.discard(key)
         snapshot = accepted.model_copy(update={"started_at": placing.started_at})
-        if not provider.capabilities.live_status:
+        caps = provider.capabilities
+        # A final_status provider's accepted snapshot stays open: `follow` polls for the outcome.
+        if not caps.live_status and not caps.final_status:
             snapshot = snapshot.model_copy(
                 update={
                     "status": CallStatus.PLACED,
