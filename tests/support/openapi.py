@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import yaml
+from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -75,3 +76,29 @@ def load_spec(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
+
+
+def load_openapi(path: Path, *, server: str = "/") -> OpenAPI:
+    """A validator for `path` that accepts any host: the contract names production, tests
+    serve the same paths on loopback."""
+    spec = load_spec(path)
+    spec["servers"] = [{"url": server}]
+    return OpenAPI.from_dict(spec)
+
+
+class RequestValidator:
+    """An httpx request event hook: every request an adapter sends is checked against the
+    contract before it leaves, and kept for assertions about what went on the wire."""
+
+    def __init__(self, openapi: OpenAPI) -> None:
+        self.openapi = openapi
+        self.requests: list[httpx.Request] = []
+
+    async def __call__(self, request: httpx.Request) -> None:
+        self.requests.append(request)
+        self.openapi.validate_request(OpenAPIRequest(request))
+
+    def sent(self, method: str, path_prefix: str = "") -> list[httpx.Request]:
+        return [
+            r for r in self.requests if r.method == method and r.url.path.startswith(path_prefix)
+        ]
