@@ -121,6 +121,10 @@ class AcefoneProvider(Provider):
         self.clock: Clock = _utcnow
 
     @classmethod
+    def wire_number(cls, parsed: numbers.ParsedNumber) -> str:
+        return numbers.format_for(uk_number(parsed.e164 or parsed.raw, "number"), cls.number_form)
+
+    @classmethod
     def normalize_account(cls, account: Account, region: str = "IN") -> Account:
         # The account is a UK one: national caller IDs are UK numbers whatever the app's region.
         validate_settings(cls.settings_model, account.settings)

@@ -94,6 +94,10 @@ class AlohaaProvider(Provider):
         self.ratelimit_dir: Path | None = None
 
     @classmethod
+    def wire_number(cls, parsed: numbers.ParsedNumber) -> str:
+        return numbers.format_for(indian(parsed.e164 or parsed.raw, "number"), cls.number_form)
+
+    @classmethod
     def normalize_account(cls, account: Account, region: str = "IN") -> Account:
         stored_secrets = cls.secret_fields() & set(account.settings)
         if stored_secrets:

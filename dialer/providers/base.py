@@ -24,7 +24,7 @@ from dialer.domain import (
     ProviderReplyError,
     Unsupported,
 )
-from dialer.numbers import NumberForm
+from dialer.numbers import NumberForm, ParsedNumber, format_for
 
 if TYPE_CHECKING:
     import httpx
@@ -167,6 +167,16 @@ class Provider(ABC):
     def poll_interval(self, current: CallSnapshot) -> float:
         """Seconds until the next status poll; providers back off while a call rings or talks."""
         return 1.0
+
+    @classmethod
+    def wire_number(cls, parsed: ParsedNumber) -> str:
+        """The customer's number as this API receives it.
+
+        Called by `CallController.prepare`, before history is written or anything is sent, so
+        a number the provider cannot dial (another country, wrong length) is refused with the
+        reason and leaves no trace; the number preview shows the same form.
+        """
+        return format_for(parsed, cls.number_form)
 
     @classmethod
     def hangup_unavailable_reason(cls, snapshot: CallSnapshot) -> str | None:

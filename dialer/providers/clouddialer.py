@@ -156,6 +156,10 @@ class CloudDialerProvider(Provider):
     # --- numbers -----------------------------------------------------------------------------
 
     @classmethod
+    def wire_number(cls, parsed: numbers.ParsedNumber) -> str:
+        return cls._dialable(parsed.e164 or parsed.raw, "number")
+
+    @classmethod
     def _dialable(cls, number: str, what: str) -> str:
         """A number the API can ring, as it wants it; InvalidNumber (nothing sent) if not."""
         parsed = numbers.parse(number, "IN")

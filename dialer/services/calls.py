@@ -129,7 +129,7 @@ class CallController:
         if not parsed.valid or parsed.e164 is None:
             reason = parsed.reason or "not a valid phone number"
             raise InvalidNumber(f"cannot dial {number.strip()[:64]!r}: {reason}")
-        numbers.format_for(parsed, cls.number_form)  # the provider must be able to take it
+        cls.wire_number(parsed)  # refuses what the provider cannot dial, before any trace
         if caller_id is not None and acc.caller_ids and caller_id not in acc.caller_ids:
             wanted = numbers.parse(caller_id).e164
             match = [c for c in acc.caller_ids if numbers.parse(c).e164 == wanted]

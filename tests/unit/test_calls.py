@@ -115,3 +115,29 @@ def test_hangup_through_the_controller(fast_sandbox: None, history: HistoryStore
             return await controller.follow(placed)
 
     assert asyncio.run(go()).status is CallStatus.CANCELED
+
+
+@pytest.mark.parametrize(
+    ("provider", "number", "reason"),
+    [
+        ("clouddialer", "+44 20 7946 0958", "Indian"),
+        ("alohaa", "+44 20 7946 0958", "Indian"),
+        ("acefone", "+91 98765 43210", "UK"),
+        ("sandbox", "12", "too short"),
+    ],
+)
+def test_numbers_a_provider_cannot_dial_are_refused_before_any_trace(
+    history: HistoryStore, provider: str, number: str, reason: str
+) -> None:
+    conf = settings.load()
+    conf.accounts.append(
+        settings.Account(name="p", provider=provider, base_url="http://127.0.0.1:9")
+    )
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            CallController(conf, history, client).prepare(number, account="p")
+
+    with pytest.raises(InvalidNumber, match=reason):
+        asyncio.run(go())
+    assert history.recent() == []
