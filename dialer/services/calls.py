@@ -87,6 +87,7 @@ class CallController:
         self._listeners: list[Listener] = []
         self._live: dict[str, CallSnapshot] = {}
         self._placing: set[tuple[str, str]] = set()
+        self._secrets: dict[str, str] = {}
 
     # --- observers -----------------------------------------------------------------------
 
@@ -112,7 +113,24 @@ class CallController:
     # --- the call ----------------------------------------------------------------------------
 
     def provider_for(self, account: Account) -> Provider:
-        return build_provider(account, self.client, self._secret_lookup)
+        """Build the provider now; the secret comes from the cache `_provider` fills off-thread."""
+        return build_provider(account, self.client, self._cached_secret)
+
+    def _cached_secret(self, account: str) -> str | None:
+        return self._secrets.get(account) or self._secret_lookup(account)
+
+    async def _provider(self, account: Account) -> Provider:
+        """The provider, its secret read on a worker thread: a keyring read is a D-Bus round
+        trip (or an unlock prompt) that must not freeze the window."""
+        if registry.get(account.provider).needs_secret and account.name not in self._secrets:
+            secret = await asyncio.to_thread(self._secret_lookup, account.name)
+            if secret:
+                self._secrets[account.name] = secret
+        return self.provider_for(account)
+
+    def forget_secret(self, account: str) -> None:
+        """Drop a cached secret after the user changed or removed it."""
+        self._secrets.pop(account, None)
 
     def prepare(
         self,
@@ -153,7 +171,12 @@ class CallController:
         key = (acc.name, request.to_number)
         if key in self._placing:
             raise DialerError(f"a call to {request.to_number} is already being placed")
-        provider = self.provider_for(acc)
+        self._placing.add(key)  # before any await: a second click finds it taken
+        try:
+            provider = await self._provider(acc)
+        except BaseException:
+            self._placing.discard(key)
+            raise
         placing = CallSnapshot(
             uuid=request.uuid,
             account=acc.name,
@@ -164,7 +187,6 @@ class CallController:
             started_at=_now(),
             message="placing the call",
         )
-        self._placing.add(key)
 
         def progress(status: CallStatus, message: str) -> None:
             self._emit(placing.model_copy(update={"status": status, "message": message}))
@@ -208,7 +230,7 @@ class CallController:
         """Poll until the call is final; transient failures are retried, then given up on."""
         if snapshot.final:
             return snapshot
-        provider = self.provider_for(self.settings.account(snapshot.account))
+        provider = await self._provider(self.settings.account(snapshot.account))
         current = snapshot
         failing_since: float | None = None
         loop = asyncio.get_running_loop()
@@ -245,7 +267,7 @@ class CallController:
 
     async def hangup(self, uuid: str) -> None:
         snapshot = self._require_live(uuid)
-        provider = self.provider_for(self.settings.account(snapshot.account))
+        provider = await self._provider(self.settings.account(snapshot.account))
         await provider.hangup(snapshot)
 
     async def add_leg(self, uuid: str, number: str) -> None:
@@ -253,7 +275,7 @@ class CallController:
         parsed = numbers.parse(number, self.settings.preferences.default_region)
         if not parsed.valid or parsed.e164 is None:
             raise InvalidNumber(f"cannot add {number.strip()[:64]!r}: {parsed.reason}")
-        provider = self.provider_for(self.settings.account(snapshot.account))
+        provider = await self._provider(self.settings.account(snapshot.account))
         await provider.add_leg(snapshot, parsed.e164)
 
     def _require_live(self, uuid: str) -> CallSnapshot:

@@ -141,3 +141,34 @@ def test_numbers_a_provider_cannot_dial_are_refused_before_any_trace(
     with pytest.raises(InvalidNumber, match=reason):
         asyncio.run(go())
     assert history.recent() == []
+
+
+def test_secret_is_read_off_the_event_loop_thread_and_cached(history: HistoryStore) -> None:
+    import threading
+
+    conf = settings.load()
+    conf.accounts.append(
+        settings.Account(
+            name="c",
+            provider="clouddialer",
+            base_url="http://127.0.0.1:9",
+            agent="+919800000001",
+            caller_ids=["+918069000001"],
+        )
+    )
+    threads: list[threading.Thread] = []
+
+    def lookup(account: str) -> str:
+        threads.append(threading.current_thread())
+        return "k3y-for-test"
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            controller = CallController(conf, history, client, secret_lookup=lookup)
+            for _ in range(2):
+                with pytest.raises(DialerError, match="could not reach"):
+                    await controller.dial("9876543210", account="c", follow=False)
+
+    asyncio.run(go())
+    assert len(threads) == 1
+    assert threads[0] is not threading.main_thread()
