@@ -5,6 +5,7 @@
     dialer accounts add|list|remove|test|default ...
     dialer history [--limit N] [--search TEXT] [--json]
     dialer sandbox [--host H] [--port N]
+    dialer kazoo endpoints list|show|create|update|replace|delete|history ...
     dialer --version
 
 Heavy imports (Qt, httpx, keyring) happen inside the command that needs them, so `dialer call`
@@ -19,14 +20,14 @@ from collections.abc import Sequence
 
 from dialer import __version__
 
-SUBCOMMANDS = ("call", "accounts", "history", "sandbox")
+SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dialer",
         description="Desktop click-to-call. With no command, opens the window.",
-        epilog="commands: call, accounts, history, sandbox (dialer COMMAND --help)",
+        epilog="commands: call, accounts, history, sandbox, kazoo (dialer COMMAND --help)",
     )
     parser.add_argument("--version", action="version", version=f"dialer {__version__}")
     parser.add_argument("--minimized", action="store_true", help="start minimized")
@@ -78,6 +79,10 @@ def _command_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="exit after S idle seconds (0: never)",
     )
+
+    from dialer.commands import kazoo
+
+    kazoo.add_parser(sub)
     return parser
 
 

@@ -25,6 +25,10 @@ def run(ns: argparse.Namespace) -> int:
             from dialer.commands import history
 
             return history.run(ns)
+        if ns.command == "kazoo":
+            from dialer.commands import kazoo
+
+            return kazoo.run(ns)
         if ns.command == "sandbox":
             from dialer.sandbox import server
 
