@@ -1,0 +1,457 @@
+"""Sarv's click-to-call API, simulated from its public document, for tests over real HTTP.
+
+Read from `sarv-click-to-call.txt` and the public facts on Sarv, independently of the adapter
+(nothing here imports `dialer.providers`), so a misreading on either side shows up as a failure:
+
+* `POST /v2/clickToCall/para`, every parameter in the query string (a body is not read).
+  `user_id` and `token` authenticate; `from` / `to` are 10-digit numbers, agent ids or one group
+  id (`fromType` / `toType`: Number, Agent, Group), up to 5 comma-separated values; the optional
+  parameters and their limits are the document's table.
+* Success: `{"callid": ..., "status": "success", "code": "200"}`; failure:
+  `{"message": <the table's text>, "status": "error", "code": "<code>"}` (codes as strings, as in
+  the document's examples).
+
+Not in the document, so chosen here and marked as such: HTTP 200 for every JSON reply; the order
+of the checks (credentials first, as the code numbers suggest); 1539 "Invalid format" for a
+malformed value (an empty list item, a boolean that is not true/false); 1576/1577 for several
+values on one side of a sticky call; the AGENT_CLI rules (the CLI of the agent in the call: a
+group on the side concerned is refused, an agent must be on one side); the accepted values of
+the login filters, stickyTimeType and stickyAgentBusy (`Account`); and DND, whose request
+parameter is not documented, as an account setting. Login filters, queueTimeout without sticky
+and alertAudio without timeLimtAlert are accepted and ignored. Sarv reports no call status, so
+a call's life is not simulated: accepted calls are only recorded (`SarvSim.calls`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import string
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+Clock = Callable[[], datetime]
+CALL_PATH = "/v2/clickToCall/para"
+
+#: The document's error table, as printed (1564 and 1566 share a text there).
+ERROR_TEXTS: dict[int, str] = dict(
+    (int(line[:4]), line[5:])
+    for line in """\
+1002 UserId not provided
+1013 Invalid user id
+1014 Token not found
+1020 Invalid token
+1501 Connection Issue
+1502 fromType empty
+1503 fromType Invalid
+1504 toType empty
+1505 toType Invalid
+1506 from parameter not found
+1507 to parameter not found
+1508 invalid mobile number in from parameter
+1509 invalid mobile number in to parameter
+1510 Duplicate Mobile Number exists in from parameter
+1511 Duplicate Mobile Number exists in to parameter
+1512 Invalid Agent Id in from parameter
+1513 Invalid Agent Id in to parameter
+1514 Duplicate Agent Id Exists in from parameter
+1515 Duplicate Agent Id Exists in to parameter
+1516 Multiple Group Ids found in from parameter
+1517 Multiple Group Ids found in to parameter
+1518 Invalid Group Id in from parameter
+1519 Invalid Group Id in to parameter
+1520 Same value exists in from and to parameters
+1521 from and to are empty
+1522 fromStrategy invalid
+1523 toStrategy invalid
+1524 fromRingTime value invalid
+1525 negative value not allowed for fromRingTime
+1526 toRingTime value invalid
+1527 negative value not allowed for toRingTime
+1528 fromRetryCount value invalid
+1529 negative value not allowed for fromRetryCount
+1530 toRetryCount value invalid
+1531 negative value not allowed for toRetryCount
+1532 timeLimit empty
+1533 negative value not allowed for timeLimit
+1534 timeLimit value invalid
+1535 ringTone invalid announcement id
+1536 fromWebLogin none of the agents have this state
+1537 fromWebLogin none of the agents from group have this state
+1538 fromCallLogin none of the agents have this state
+1539 Invalid format
+1540 fromCallLogin none of the agents from group have this state
+1541 toWebLogin none of the agents have this state
+1542 toWebLogin none of the agents from group have this state
+1543 toCallLogin none of the agents have this state
+1544 toCallLogin none of the agents from group have this state
+1545 timeLimitAlert invalid
+1546 alertAudio invalid announcement id
+1547 timeLimitAlert must be less than from timeLimit
+1548 crossed maximum limit of fromRetryCount
+1549 crossed maximum limit of toRetryCount
+1550 crossed maximum limit of fromRingTime
+1551 crossed maximum limit of toRingTime
+1552 crossed maximum limit of from parameter
+1553 crossed maximum limit of to parameter
+1554 invalid CLI in fromCLI
+1555 invalid CLI in toCLI
+1556 since fromStrategy=TO_ALL, so fromCallLogin filter will not work
+1557 since toStrategy=TO_ALL, so toCallLogin filter will not work
+1558 Sticky will only work if out of toType and fromType at-least one have number as value,not both
+1559 invalid value of stickyTimeType
+1560 invalid value of stickyTimeValue. It must be an integer
+1561 sticky parameter must be set for stickyTimeType, stickyTimeValue and stickyAgentBusy
+1562 invalid value of stickyAgentBusy
+1563 invalid value of queueTimeout. It must be an integer
+1564 invalid fromWebLogin value
+1565 invalid fromCallLogin value
+1566 invalid fromWebLogin value
+1567 invalid toCallLogin value
+1568 queueTimeout will only work if out of toType and fromType at-least one have group as value
+1569 Value length exceed 50 characters
+1570 Invalid DND Filter Value, valid:from/to/both
+1571 Invalid From Type for DND Checking
+1572 Invalid To Type for DND Checking
+1573 DND number exists in from
+1574 DND number exists in to
+1575 connection Error in DND Api
+1576 Multiple values not allowed in from
+1577 Multiple values not allowed in to
+1578 From-Agent is not available
+1579 To-Agent is not available
+1580 Invalid fromType for AGENT_CLI
+1581 Invalid toType for AGENT_CLI
+1582 From-AGENT_CLI not found
+1583 To-AGENT_CLI not found
+1584 There should be at-least one agent either in TO or FROM
+1585 fromCLI can not be set as AGENT_CLI if toType is group""".splitlines()
+)
+
+_MOBILE = re.compile(r"[1-9][0-9]{9}")
+_WHOLE = re.compile(r"-?[0-9]+")
+#: (not an integer, negative, maximum, over the maximum) per documented integer parameter.
+_LIMITS: dict[str, tuple[int, int, int | None, int]] = {
+    "fromRingTime": (1524, 1525, 50, 1550),
+    "toRingTime": (1526, 1527, 50, 1551),
+    "fromRetryCount": (1528, 1529, 3, 1548),
+    "toRetryCount": (1530, 1531, 3, 1549),
+    "timeLimit": (1534, 1533, None, 0),
+}
+_CREDENTIALS = ("user_id", "token")
+
+
+@dataclass
+class Agent:
+    web: str = "login"  # web-login state
+    call: str = "login"  # call-login state
+    available: bool = True
+    cli: str | None = None  # the agent's own CLI (for AGENT_CLI)
+
+
+def _agents() -> dict[str, Agent]:
+    return {
+        "101": Agent(cli="8069000101"),
+        "102": Agent(web="logout", call="logout", cli="8069000102"),
+        "103": Agent(available=False),
+        "104": Agent(),  # available, but no CLI of its own
+    }
+
+
+@dataclass
+class Account:
+    """The user behind `user_id`; tests change it between requests."""
+
+    agents: dict[str, Agent] = field(default_factory=_agents)
+    groups: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"501": ("101", "102"), "502": ("103",)}
+    )
+    clis: set[str] = field(default_factory=lambda: {"8069000001", "8069000002"})
+    announcements: set[str] = field(
+        default_factory=lambda: {"1610448601_84.wav", "1610448601_85.wav"}
+    )
+    # Value lists NOT FOUND in the document: chosen here.
+    login_values: set[str] = field(default_factory=lambda: {"na", "login", "logout"})
+    sticky_time_types: set[str] = field(default_factory=lambda: {"Minute", "Hour", "Day"})
+    sticky_agent_busy: set[str] = field(default_factory=lambda: {"retrySame", "retryOther"})
+    dnd_filter: str | None = None  # from / to / both: an account setting here
+    dnd_numbers: set[str] = field(default_factory=set)
+    dnd_api_up: bool = True
+    connected: bool = True  # False: 1501
+    force_code: int | None = None  # answer the next request with this code
+
+
+@dataclass
+class SimCall:
+    callid: str
+    params: dict[str, str]  # the query, token left out
+    created_at: str
+
+
+class Refused(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(ERROR_TEXTS[code])
+        self.code = code
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",")]
+
+
+class SarvSim:
+    def __init__(self, state_dir: Path, user_id: str, token: str, clock: Clock) -> None:
+        self.user_id, self.token, self.clock = user_id, token, clock
+        self.account = Account()
+        self.requests: list[dict[str, str]] = []  # every query received, token left out
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self._file = state_dir / "sarv_sim.json"
+        self._lock = threading.Lock()
+        self.calls: list[SimCall] = []
+        if self._file.exists():
+            self.calls = [SimCall(**c) for c in json.loads(self._file.read_text("utf-8"))]
+
+    def place(self, query: dict[str, str]) -> str:
+        with self._lock:
+            self.requests.append({k: v for k, v in query.items() if k != "token"})
+            forced, self.account.force_code = self.account.force_code, None
+            if forced is not None:
+                raise Refused(forced)
+            self._validate(query)
+            callid = "".join(secrets.choice(string.ascii_lowercase) for _ in range(7))
+            callid += str(int(self.clock().timestamp() * 1e9))[:19]
+            params = {k: v for k, v in query.items() if k != "token"}
+            self.calls.append(SimCall(callid, params, self.clock().isoformat()))
+            tmp = self._file.with_suffix(".tmp")
+            tmp.write_text(json.dumps([asdict(c) for c in self.calls]), "utf-8")
+            tmp.replace(self._file)
+            return callid
+
+    # --- the document's checks, in the order assumed here -----------------------------------
+
+    def _validate(self, q: dict[str, str]) -> None:
+        acc = self.account
+        if not q.get("user_id"):
+            raise Refused(1002)
+        if not hmac.compare_digest(q["user_id"].encode(), self.user_id.encode()):
+            raise Refused(1013)
+        if not q.get("token"):
+            raise Refused(1014)
+        if not hmac.compare_digest(q["token"].encode(), self.token.encode()):
+            raise Refused(1020)
+        if not acc.connected:
+            raise Refused(1501)
+        for name, value in q.items():
+            if name not in _CREDENTIALS and any(len(v) > 50 for v in _items(value)):
+                raise Refused(1569)
+        if not q.get("from") and not q.get("to"):
+            raise Refused(1521)
+        if not q.get("from"):
+            raise Refused(1506)
+        if not q.get("to"):
+            raise Refused(1507)
+        kinds = {}
+        for side, empty, invalid in (("from", 1502, 1503), ("to", 1504, 1505)):
+            kind = q.get(f"{side}Type", "Number")
+            if kind == "":
+                raise Refused(empty)
+            if kind not in ("Number", "Agent", "Group"):
+                raise Refused(invalid)
+            kinds[side] = kind
+        lists = {side: self._side(q, side, kinds[side]) for side in ("from", "to")}
+        if set(lists["from"]) & set(lists["to"]):
+            raise Refused(1520)
+        for side, code in (("from", 1522), ("to", 1523)):
+            if q.get(f"{side}Strategy", "ONE_BY_ONE") not in ("ONE_BY_ONE", "TO_ALL"):
+                raise Refused(code)
+        self._integers(q)
+        self._alerts(q)
+        self._logins(q, kinds, lists)
+        self._clis(q, kinds, lists)
+        self._sticky(q, kinds, lists)
+        self._dnd(kinds, lists)
+        for side, code in (("from", 1578), ("to", 1579)):
+            if kinds[side] == "Agent" and not any(acc.agents[a].available for a in lists[side]):
+                raise Refused(code)
+
+    def _side(self, q: dict[str, str], side: str, kind: str) -> list[str]:
+        values = _items(q[side])
+        first = side == "from"
+        if "" in values:
+            raise Refused(1539)
+        if len(values) > 5:
+            raise Refused(1552 if first else 1553)
+        if kind == "Number":
+            if not all(_MOBILE.fullmatch(v) for v in values):
+                raise Refused(1508 if first else 1509)
+            if len(set(values)) != len(values):
+                raise Refused(1510 if first else 1511)
+        elif kind == "Agent":
+            if len(set(values)) != len(values):
+                raise Refused(1514 if first else 1515)
+            if any(v not in self.account.agents for v in values):
+                raise Refused(1512 if first else 1513)
+        else:
+            if len(values) > 1:
+                raise Refused(1516 if first else 1517)
+            if values[0] not in self.account.groups:
+                raise Refused(1518 if first else 1519)
+        return values
+
+    def _integers(self, q: dict[str, str]) -> None:
+        if q.get("timeLimit") == "":
+            raise Refused(1532)
+        for name, (invalid, negative, maximum, over) in _LIMITS.items():
+            if name not in q:
+                continue
+            if not _WHOLE.fullmatch(q[name].strip()):
+                raise Refused(invalid)
+            if int(q[name]) < 0:
+                raise Refused(negative)
+            if maximum is not None and int(q[name]) > maximum:
+                raise Refused(over)
+        if q.get("timeLimitHangup", "true") not in ("true", "false"):
+            raise Refused(1539)
+
+    def _alerts(self, q: dict[str, str]) -> None:
+        if "timeLimtAlert" in q:
+            alerts = _items(q["timeLimtAlert"])
+            if not all(a.isdigit() and int(a) > 0 for a in alerts):
+                raise Refused(1545)
+            limit = int(q.get("timeLimit", "0"))
+            if any(int(a) >= limit for a in alerts):
+                raise Refused(1547)
+        if "alertAudio" in q and any(
+            a not in self.account.announcements for a in _items(q["alertAudio"])
+        ):
+            raise Refused(1546)
+        if "ringTone" in q and q["ringTone"] not in self.account.announcements:
+            raise Refused(1535)
+
+    def _members(self, kind: str, values: list[str]) -> list[Agent]:
+        ids = self.account.groups[values[0]] if kind == "Group" else values
+        return [self.account.agents[i] for i in ids if i in self.account.agents]
+
+    def _logins(
+        self, q: dict[str, str], kinds: dict[str, str], lists: dict[str, list[str]]
+    ) -> None:
+        invalid = {"fromWebLogin": 1564, "fromCallLogin": 1565, "toWebLogin": 1566,
+                   "toCallLogin": 1567}  # fmt: skip
+        for name, code in invalid.items():
+            if name in q and q[name] not in self.account.login_values:
+                raise Refused(code)
+        for side, code in (("from", 1556), ("to", 1557)):
+            if f"{side}CallLogin" in q and q.get(f"{side}Strategy") == "TO_ALL":
+                raise Refused(code)
+        none_have = {"fromWebLogin": (1536, 1537), "fromCallLogin": (1538, 1540),
+                     "toWebLogin": (1541, 1542), "toCallLogin": (1543, 1544)}  # fmt: skip
+        for name, (agents_code, group_code) in none_have.items():
+            side = "from" if name.startswith("from") else "to"
+            state = q.get(name, "na")
+            if state == "na" or kinds[side] == "Number":
+                continue  # a filter on numbers means nothing: ignored
+            members = self._members(kinds[side], lists[side])
+            attr = "web" if "Web" in name else "call"
+            if not any(getattr(m, attr) == state for m in members):
+                raise Refused(group_code if kinds[side] == "Group" else agents_code)
+
+    def _clis(self, q: dict[str, str], kinds: dict[str, str], lists: dict[str, list[str]]) -> None:
+        for side, invalid, bad_type, missing in (("from", 1554, 1580, 1582),
+                                                 ("to", 1555, 1581, 1583)):  # fmt: skip
+            cli = q.get(f"{side}CLI")
+            if cli is None:
+                continue
+            if cli != "AGENT_CLI":
+                if cli not in self.account.clis:
+                    raise Refused(invalid)
+                continue
+            if kinds[side] == "Group":
+                raise Refused(bad_type)
+            if side == "from" and kinds["to"] == "Group":
+                raise Refused(1585)
+            agent_sides = [s for s in ("from", "to") if kinds[s] == "Agent"]
+            if not agent_sides:
+                raise Refused(1584)
+            agents = [self.account.agents[a] for s in agent_sides for a in lists[s]]
+            if not any(a.cli for a in agents):
+                raise Refused(missing)
+
+    def _sticky(
+        self, q: dict[str, str], kinds: dict[str, str], lists: dict[str, list[str]]
+    ) -> None:
+        sticky = q.get("sticky") == "yes"
+        options = ("stickyTimeType", "stickyTimeValue", "stickyAgentBusy")
+        if not sticky and any(o in q for o in options):
+            raise Refused(1561)
+        if sticky:
+            if list(kinds.values()).count("Number") != 1:
+                raise Refused(1558)
+            if q.get("stickyTimeType", "Day") not in self.account.sticky_time_types:
+                raise Refused(1559)
+            value = q.get("stickyTimeValue", "1").strip()
+            if not value.isdigit() or int(value) < 1:
+                raise Refused(1560)
+            if q.get("stickyAgentBusy", "retrySame") not in self.account.sticky_agent_busy:
+                raise Refused(1562)
+            if len(lists["from"]) > 1:
+                raise Refused(1576)
+            if len(lists["to"]) > 1:
+                raise Refused(1577)
+        if "queueTimeout" in q:
+            if not q["queueTimeout"].strip().isdigit():
+                raise Refused(1563)
+            if "Group" not in kinds.values():
+                raise Refused(1568)
+
+    def _dnd(self, kinds: dict[str, str], lists: dict[str, list[str]]) -> None:
+        dnd = self.account.dnd_filter
+        if dnd is None:
+            return
+        if dnd not in ("from", "to", "both"):
+            raise Refused(1570)
+        sides = ("from", "to") if dnd == "both" else (dnd,)
+        for side in sides:
+            if kinds[side] != "Number":
+                raise Refused(1571 if side == "from" else 1572)
+        if not self.account.dnd_api_up:
+            raise Refused(1575)
+        for side in sides:
+            if set(lists[side]) & self.account.dnd_numbers:
+                raise Refused(1573 if side == "from" else 1574)
+
+
+def create_app(
+    state_dir: Path,
+    *,
+    user_id: str,
+    token: str,
+    clock: Clock | None = None,
+    speed: float = 1.0,
+) -> Starlette:
+    """The simulated service for one Sarv user. `speed` is accepted for symmetry with the other
+    simulators: Sarv reports nothing about a call's life, so there is no clock to speed up."""
+    if not speed > 0:
+        raise ValueError("speed must be positive")
+    sim = SarvSim(state_dir, user_id, token, clock or (lambda: datetime.now(UTC)))
+
+    async def click_to_call(request: Request) -> JSONResponse:
+        query = dict(request.query_params)
+        try:
+            callid = sim.place(query)
+        except Refused as exc:
+            return JSONResponse({"message": ERROR_TEXTS[exc.code], "status": "error",
+                                 "code": str(exc.code)})  # fmt: skip
+        return JSONResponse({"callid": callid, "status": "success", "code": "200"})
+
+    app = Starlette(routes=[Route(CALL_PATH, click_to_call, methods=["POST"])])
+    app.state.sarv = sim
+    return app
