@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from dialer.services.history import HistoryStore
     from dialer.ui.main_window import MainWindow
+    from dialer.ui.open_events import OpenEventCatcher
 
 log = logging.getLogger("dialer.app")
 
@@ -48,10 +49,18 @@ def run(number: str | None = None, minimized: bool = False) -> int:
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    from dialer.ui import pyside_fix
+
+    pyside_fix.install()  # PySide6 6.12 on Python 3.11 would otherwise abort mid-shift
     app.setApplicationName("dialer")
     app.setApplicationDisplayName("Dialer")
     app.setDesktopFileName("dialer")
     style.apply(app)
+    # Issue 7: macOS hands clicked tel: links to the running app as open events, possibly
+    # before the first paint; they are held until the desktop integration takes them.
+    from dialer.ui.open_events import OpenEventCatcher
+
+    links = OpenEventCatcher(app)
 
     window = MainWindow(number)
     if minimized:
@@ -68,7 +77,7 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     # The window's close ends the run (after cleanup), not Qt's last-window rule: the qasync
     # loop must keep running while the HTTP client and history are closed.
     app.setQuitOnLastWindowClosed(False)
-    result: int = qasync.run(_serve(window))
+    result: int = qasync.run(_serve(window, number, minimized, links))
     return result
 
 
@@ -141,10 +150,16 @@ async def warm_up_numbers() -> None:
     await asyncio.to_thread(lambda: numbers.parse("+14155550123").country)
 
 
-async def _serve(window: MainWindow) -> int:
+async def _serve(
+    window: MainWindow,
+    number: str | None = None,
+    minimized: bool = False,
+    links: OpenEventCatcher | None = None,
+) -> int:
     import asyncio
 
     from dialer.domain.errors import DialerError
+    from dialer.ui import desktop_start
 
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -153,9 +168,15 @@ async def _serve(window: MainWindow) -> int:
             closed.set_result(None)
 
     window.closed.connect(on_closed)
+    # Issue 7: one dialer per profile; a launch racing this one hands its number over.
+    desktop = await desktop_start.claim(window, number, minimized, links)
+    if desktop.handed_over:
+        return 0
     services: Services | None = None
     try:
         services = await start_services(window)
+        if not closed.done():
+            await desktop.attach()  # tray, clipboard, links, shortcut, this launch's number
         await warm_up_numbers()
     except DialerError as exc:
         window.services_failed(str(exc))
@@ -163,6 +184,7 @@ async def _serve(window: MainWindow) -> int:
         log.exception("start-up failed")
         window.services_failed(f"Could not start ({type(exc).__name__}): {exc}")
     await closed
+    await desktop.aclose()
     await window.aclose()
     if services is not None:
         await services.aclose()

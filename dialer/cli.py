@@ -1,9 +1,14 @@
 """The `dialer` command line: a contract that other tools script against.
 
     dialer [gui] [--minimized] [NUMBER | tel:URI]
+    dialer --register-handlers | --unregister-handlers
     dialer call NUMBER [--account NAME] [--from CALLER_ID] [--wait] [--timeout S] [--json]
+                [--force]
+    dialer check NUMBER [--account NAME] [--json]
+    dialer dnc import FILE | add NUMBER | remove NUMBER | list
+    dialer hours ACCOUNT [09:00-21:00 | off]
     dialer accounts add|list|remove|test|default ...
-    dialer history [--limit N] [--search TEXT] [--json]
+    dialer history [--limit N] [--search TEXT] [--json] [--csv FILE]
     dialer sandbox [--host H] [--port N]
     dialer kazoo endpoints list|show|create|update|replace|delete|history ...
     dialer --version
@@ -20,17 +25,27 @@ from collections.abc import Sequence
 
 from dialer import __version__
 
-SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo")
+SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo", "check", "dnc", "hours")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dialer",
         description="Desktop click-to-call. With no command, opens the window.",
-        epilog="commands: call, accounts, history, sandbox, kazoo (dialer COMMAND --help)",
+        epilog=(
+            "commands: call, check, accounts, history, dnc, hours, sandbox, kazoo "
+            "(dialer COMMAND --help)"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"dialer {__version__}")
     parser.add_argument("--minimized", action="store_true", help="start minimized")
+    handlers = parser.add_mutually_exclusive_group()
+    handlers.add_argument(
+        "--register-handlers", action="store_true", help="open tel: and callto: links here"
+    )
+    handlers.add_argument(
+        "--unregister-handlers", action="store_true", help="stop opening tel: and callto: links"
+    )
     parser.add_argument("number", nargs="?", help="a number or tel: URI to fill in")
     return parser
 
@@ -47,6 +62,12 @@ def _command_parser() -> argparse.ArgumentParser:
     call.add_argument("--wait", action="store_true", help="follow the call until it ends")
     call.add_argument("--timeout", type=float, metavar="S", help="stop waiting after S seconds")
     call.add_argument("--json", action="store_true")
+    call.add_argument(
+        "--force",
+        action="store_true",
+        help="call even outside calling hours or a premium-rate number (never a do-not-call one)",
+    )
+    _guard_parsers(sub)
 
     accounts = sub.add_parser("accounts", help="manage provider accounts")
     acc = accounts.add_subparsers(dest="action", required=True)
@@ -64,9 +85,10 @@ def _command_parser() -> argparse.ArgumentParser:
         acc.add_parser(action).add_argument("name")
 
     history = sub.add_parser("history", help="show call history")
-    history.add_argument("--limit", type=int, default=50)
+    history.add_argument("--limit", type=int, help="at most N calls (default 50; --csv: all)")
     history.add_argument("--search", metavar="TEXT")
     history.add_argument("--json", action="store_true")
+    history.add_argument("--csv", metavar="FILE", help="write the calls to FILE as CSV")
 
     sandbox = sub.add_parser("sandbox", help="run the simulated provider in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -86,6 +108,30 @@ def _command_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _guard_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The pre-dial guard's commands (`dialer.guard`): check, dnc, hours."""
+    check = sub.add_parser("check", help="what calling a number would do, without calling")
+    check.add_argument("number")
+    check.add_argument("--account", metavar="NAME")
+    check.add_argument("--json", action="store_true")
+
+    dnc = sub.add_parser("dnc", help="the local do-not-call list")
+    act = dnc.add_subparsers(dest="action", required=True)
+    imp = act.add_parser("import", help="add every number of a CSV file")
+    imp.add_argument("file")
+    imp.add_argument("--reason", help="reason for rows that give none")
+    imp.add_argument("--json", action="store_true")
+    add = act.add_parser("add")
+    add.add_argument("number")
+    add.add_argument("--reason")
+    act.add_parser("remove").add_argument("number")
+    act.add_parser("list").add_argument("--json", action="store_true")
+
+    hours = sub.add_parser("hours", help="show or set an account's calling hours")
+    hours.add_argument("account")
+    hours.add_argument("window", nargs="?", help="e.g. 09:00-21:00 (destination time), or off")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
@@ -96,13 +142,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] == "gui":
         args = args[1:]
     ns = _gui_parser().parse_args(args)
+    if ns.register_handlers or ns.unregister_handlers:
+        return link_handlers(register=ns.register_handlers)
     return launch_gui(ns.number, minimized=ns.minimized)
 
 
 def launch_gui(number: str | None, *, minimized: bool) -> int:
+    """Hand the number to the dialer already running (it raises its window), else start one."""
+    from dialer import ipc
+
+    try:
+        if ipc.forward(number, minimized=minimized):
+            return 0
+    except ipc.IpcError as exc:
+        print(f"dialer: the running dialer could not take this launch: {exc}", file=sys.stderr)
+        return 1
     from dialer import app
 
     return app.run(number, minimized=minimized)
+
+
+def link_handlers(*, register: bool) -> int:
+    """`--register-handlers` / `--unregister-handlers` (`dialer.handlers`)."""
+    from dialer import handlers
+
+    try:
+        message = handlers.register() if register else handlers.unregister()
+    except (handlers.HandlerError, OSError) as exc:
+        print(f"dialer: {exc}", file=sys.stderr)
+        return 1
+    print(message)
+    return 0
 
 
 def gui_main() -> int:

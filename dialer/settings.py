@@ -10,9 +10,9 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dialer import paths
 from dialer.domain.errors import ConfigError
@@ -22,6 +22,39 @@ SANDBOX_ACCOUNT = "sandbox"
 #: The sandbox account's simulated agent phone and DID pool: demo data, not anyone's number.
 SANDBOX_AGENT = "+919800000001"
 SANDBOX_CALLER_IDS = ("+918069000001", "+918069000002")
+#: Calling hours in the destination's local time for provider accounts: India's regulator
+#: (TRAI) limits commercial calls to 09:00-21:00. The simulated sandbox rings nobody: no window.
+DEFAULT_CALLING_HOURS = ("09:00", "21:00")
+
+
+def parse_calling_hours(value: object) -> tuple[str, str] | None:
+    """("HH:MM", "HH:MM") from a pair or "09:00-21:00"; None/""/"off" mean no window.
+
+    A window may wrap midnight ("22:00-06:00"); an empty one (start == end) is refused
+    because it would silently block every call.
+    """
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "off", "none")):
+        return None
+    if isinstance(value, str):
+        parts: list[object] = list(value.replace("–", "-").split("-"))
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        raise ValueError("calling hours are two times, like 09:00-21:00")
+    if len(parts) != 2 or not all(isinstance(p, str) for p in parts):
+        raise ValueError("calling hours are two times, like 09:00-21:00")
+    times: list[str] = []
+    for part in parts:
+        assert isinstance(part, str)
+        hours, sep, minutes = part.strip().partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+            raise ValueError(f"{part.strip()!r} is not a time like 09:00")
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValueError(f"{part.strip()!r} is not a time of day")
+        times.append(f"{int(hours):02d}:{minutes}")
+    if times[0] == times[1]:
+        raise ValueError("calling hours start and end at the same time")
+    return times[0], times[1]
 
 
 class Account(BaseModel):
@@ -35,6 +68,22 @@ class Account(BaseModel):
     agent: str | None = None
     caller_ids: list[str] = Field(default_factory=list)
     settings: dict[str, Any] = Field(default_factory=dict)
+    #: When calls may ring, in the destination's local time (`dialer.guard`); None: any time.
+    calling_hours: tuple[str, str] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_calling_hours(cls, data: Any) -> Any:
+        """Provider accounts saved before calling hours existed get the regulator's window."""
+        if isinstance(data, dict) and "calling_hours" not in data:
+            is_sandbox = data.get("provider") == "sandbox"
+            return {**data, "calling_hours": None if is_sandbox else DEFAULT_CALLING_HOURS}
+        return data
+
+    @field_validator("calling_hours", mode="before")
+    @classmethod
+    def _calling_hours(cls, value: object) -> tuple[str, str] | None:
+        return parse_calling_hours(value)
 
     @field_validator("name")
     @classmethod
@@ -53,6 +102,32 @@ class Preferences(BaseModel):
     #: Last caller ID chosen per account, restored when the account is picked again.
     last_caller_id: dict[str, str] = Field(default_factory=dict)
     recent_numbers: list[str] = Field(default_factory=list)
+    #: "system" follows the OS light/dark setting where Qt can read it.
+    theme: Literal["system", "light", "dark"] = "system"
+    #: Ask before dialing a number that came from outside (a tel: link, a second launch).
+    confirm_external: bool = True
+    #: Mirrors the OS login item (`dialer.autostart`); the OS entry is the truth.
+    start_at_login: bool = False
+    # --- living on the desktop (issue 7): tray, clipboard, links, global shortcut -------------
+    #: Dial a number that came from outside without asking first, per source. Off by default:
+    #: the agent opts in (e.g. from the consent dialog's "always" box).
+    auto_dial_tel: bool = False  # tel:/callto: links
+    auto_dial_cli: bool = False  # `dialer NUMBER` run by another program
+    auto_dial_clipboard: bool = False  # copied numbers, "Dial from clipboard", the shortcut
+    #: Closing the window keeps the dialer in the system tray (where the desktop has one).
+    close_to_tray: bool = True
+    #: Offer numbers copied to the clipboard for one-click dialing.
+    watch_clipboard: bool = True
+    #: Desktop notifications when a call ends, fails or is missed.
+    notify_calls: bool = True
+    #: A system-wide shortcut (Qt key text, e.g. "Ctrl+Alt+D") that dials the selected text or
+    #: the clipboard; "" is off. Not every desktop allows one (`dialer.ui.hotkey.support`).
+    global_hotkey: str = Field(default="", max_length=40)
+    # --- call recordings (issue 6) ------------------------------------------------------------
+    #: Downloaded recordings kept for replay; the least recently played go first beyond this.
+    recording_cache_mb: int = Field(default=500, ge=10, le=100_000)
+    #: A download larger than this is stopped as soon as it passes it (a call of ~1 h in WAV).
+    recording_max_mb: int = Field(default=50, ge=1, le=2_000)
 
 
 class Settings(BaseModel):

@@ -23,6 +23,15 @@ if os.environ.get("DIALER_TEST_REAL_KEYRING") != "1":
     # keyrings.alt keeps its file under the XDG data dir: never the developer's real one.
     os.environ["XDG_DATA_HOME"] = str(_SESSION_DIR / "xdg-data")
 os.environ["DIALER_HOME"] = str(_SESSION_DIR / "home")
+# The pre-dial guard holds calls outside an account's calling hours (09:00-21:00 destination
+# time): a fixed instant inside them in India and the UK keeps every test off the wall clock.
+os.environ.setdefault("DIALER_NOW", "2026-11-24T10:00:00+00:00")
+
+# PySide6 6.12 on Python 3.11 leaks references to True/None on every emit; without the guard a
+# long test session aborts (see dialer/ui/pyside_fix.py).
+from dialer.ui import pyside_fix  # noqa: E402
+
+pyside_fix.install()
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,11 @@ def run(ns: argparse.Namespace) -> int:
             from dialer.commands import history
 
             return history.run(ns)
+        if ns.command in ("check", "dnc", "hours"):  # the pre-dial guard's commands
+            import importlib
+
+            code: int = importlib.import_module(f"dialer.commands.{ns.command}").run(ns)
+            return code
         if ns.command == "kazoo":
             from dialer.commands import kazoo
 

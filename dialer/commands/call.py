@@ -10,9 +10,12 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialer.domain import CallSnapshot, CallStatus, DialerError
+
+if TYPE_CHECKING:
+    from dialer.settings import Settings
 
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -62,6 +65,7 @@ async def _run(ns: argparse.Namespace) -> int:
             controller.add_listener(on_change)
             try:
                 request = controller.prepare(ns.number, account=ns.account, caller_id=ns.caller_id)
+                _guard(ns, conf)
             except DialerError as exc:
                 return _fail(ns, exc, EXIT_INPUT, None)
             try:
@@ -86,6 +90,21 @@ async def _run(ns: argparse.Namespace) -> int:
             return code
     finally:
         history.close()
+
+
+def _guard(ns: argparse.Namespace, conf: Settings) -> None:
+    """The pre-dial guard (`dialer.guard`): a do-not-call number is refused; calling hours and
+    premium-rate numbers hold the call unless --force. Raises GuardRefused; sends nothing."""
+    from dialer import dnc, guard
+
+    with dnc.open_existing() as listed:
+        verdict = guard.check(
+            ns.number, ns.account, conf, source=guard.Source.CLI, dnc=listed, describe=False
+        )
+    if verdict.refusals:
+        raise guard.GuardRefused("; ".join(verdict.refusals))
+    if verdict.confirmations and not ns.force:
+        raise guard.GuardRefused("; ".join(verdict.confirmations) + " (--force calls anyway)")
 
 
 def _fail(

@@ -1,22 +1,40 @@
-"""`dialer history`: the same store the window shows, for scripts and CRMs."""
+"""`dialer history`: the same store the window shows, for scripts and CRMs.
+
+`--csv FILE` exports what the search selects, every matching call unless `--limit` is given:
+an export that silently stopped at the screen's default of 50 would look complete and not be.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from dialer.domain import ConfigError
+
+#: Calls listed when --limit is not given (the terminal and --json).
+DEFAULT_LIMIT = 50
 
 
 def run(ns: argparse.Namespace) -> int:
     from dialer import paths
     from dialer.services.history import HistoryStore
 
-    if ns.limit < 1:
+    if ns.limit is not None and ns.limit < 1:
         raise ConfigError("--limit must be at least 1")
+    csv_path = Path(ns.csv).expanduser() if getattr(ns, "csv", None) else None
+    if csv_path is not None and csv_path.is_dir():
+        raise ConfigError(f"--csv {csv_path} is a folder; give a file name")
+    limit = ns.limit if ns.limit is not None else DEFAULT_LIMIT
     store = HistoryStore(paths.history_db())
     try:
-        entries = store.recent(limit=ns.limit, search=ns.search)
+        if csv_path is not None:
+            query = store.query(search=ns.search or "")
+            written = store.export_csv(query, csv_path, limit=ns.limit)
+            if not ns.json:
+                print(f"wrote {written} call{'s' if written != 1 else ''} to {csv_path}")
+                return 0
+        entries = store.recent(limit=limit, search=ns.search)
     finally:
         store.close()
     rows = [entry.to_json_dict() for entry in entries]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,8 @@ log = logging.getLogger("dialer.calls")
 
 Listener = Callable[[CallSnapshot], None]
 SecretLookup = Callable[[str], "str | None"]
+#: A last check before a request leaves (the window's do-not-call lookup): raises to refuse.
+BeforePlace = Callable[[CallRequest], Awaitable[None]]
 
 #: How long a follow keeps retrying a provider that stopped answering status polls.
 STATUS_GIVE_UP_AFTER = 60.0
@@ -79,8 +81,11 @@ class CallController:
         client: httpx.AsyncClient,
         *,
         secret_lookup: SecretLookup | None = None,
+        before_place: BeforePlace | None = None,
     ) -> None:
         self.settings = settings
+        #: Awaited by `place` before anything is recorded or sent; a DialerError refuses.
+        self.before_place = before_place
         self.history = history
         self.client = client
         self._secret_lookup = secret_lookup or _default_secret_lookup
@@ -173,6 +178,8 @@ class CallController:
             raise DialerError(f"a call to {request.to_number} is already being placed")
         self._placing.add(key)  # before any await: a second click finds it taken
         try:
+            if self.before_place is not None:
+                await self.before_place(request)
             provider = await self._provider(acc)
         except BaseException:
             self._placing.discard(key)

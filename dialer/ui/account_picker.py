@@ -2,7 +2,9 @@
 
 Agents with several DIDs pick the caller ID per account and expect it to stick, so the last
 choice per account is remembered (the window persists it; this widget only reports it). An
-account whose provider has no caller-ID pool shows the selector disabled with the reason.
+account whose provider has no caller-ID pool shows the selector disabled with the reason. A
+provider that can pick the caller ID from the pool itself adds a "Shuffle" entry, which
+becomes a per-call option (see `provider_options.shuffle_option`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,14 @@ from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QWidget
 
+from dialer.ui import style
+
 if TYPE_CHECKING:
-    from dialer.settings import Settings
+    from dialer.providers.base import Provider
+    from dialer.settings import Account, Settings
+
+#: The remembered choice (and item data) meaning "let the provider pick from its pool".
+SHUFFLE = "shuffle"
 
 
 class ChevronComboBox(QComboBox):
@@ -25,7 +33,7 @@ class ChevronComboBox(QComboBox):
         super().paintEvent(event)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = QColor("#94a3b8" if self.isEnabled() else "#475569")
+        colour = QColor(style.painted(style.MUTED if self.isEnabled() else "#475569"))
         painter.setPen(QPen(colour, 1.8))
         x, y = self.width() - 18.0, self.height() / 2.0
         painter.drawPolyline([QPointF(x - 4, y - 2), QPointF(x, y + 2), QPointF(x + 4, y - 2)])
@@ -33,6 +41,7 @@ class ChevronComboBox(QComboBox):
 
 
 class AccountPicker(QWidget):
+    #: The selected account's name; "" when there is none.
     account_changed = Signal(str)
     #: (account, caller ID): emitted only for a choice the user made, not for a restore.
     caller_id_chosen = Signal(str, str)
@@ -42,8 +51,11 @@ class AccountPicker(QWidget):
         self._settings: Settings | None = None
         self.account_selector = ChevronComboBox(self)
         self.account_selector.setObjectName("account_selector")
+        self.account_selector.setAccessibleName("Account")
         self.caller_id_selector = ChevronComboBox(self)
         self.caller_id_selector.setObjectName("caller_id_selector")
+        self.caller_id_selector.setAccessibleName("Caller ID")
+        self._shuffle_option: str | None = None
         for combo in (self.account_selector, self.caller_id_selector):
             combo.setEnabled(False)
             combo.addItem("Loading…")
@@ -69,12 +81,14 @@ class AccountPicker(QWidget):
             grid.setColumnStretch(column, 1)
 
     def set_settings(self, settings: Settings) -> None:
-        """Fill the account list from settings, the default account selected."""
+        """Fill the account list from settings: the account shown before stays selected if
+        it still exists (settings were edited), else the default account."""
         from PySide6.QtCore import Qt
 
         from dialer.domain.errors import ConfigError
         from dialer.providers import registry
 
+        previous = self.current_account()
         self._settings = settings
         combo = self.account_selector
         combo.blockSignals(True)
@@ -90,13 +104,14 @@ class AccountPicker(QWidget):
         if not settings.accounts:
             combo.addItem("No accounts")
             combo.setEnabled(False)
-            combo.setToolTip("Add one with: dialer accounts add NAME --provider PROVIDER")
+            combo.setToolTip("Add an account in Settings (Ctrl+,)")
             self._fill_caller_ids(None)
+            self.account_changed.emit("")
             return
         combo.setEnabled(True)
         combo.setToolTip("The provider account the call goes through")
-        default = settings.account().name
-        index = max(0, combo.findData(default))
+        keep = previous if previous and settings.has_account(previous) else None
+        index = max(0, combo.findData(keep or settings.account().name))
         combo.setCurrentIndex(index)
         self._account_index_changed(index)
 
@@ -105,8 +120,32 @@ class AccountPicker(QWidget):
         return data if isinstance(data, str) else None
 
     def current_caller_id(self) -> str | None:
+        """The chosen caller ID; None for the provider's default or for shuffle."""
         data = self.caller_id_selector.currentData()
-        return data if isinstance(data, str) else None
+        return data if isinstance(data, str) and data != SHUFFLE else None
+
+    def shuffle_selected(self) -> bool:
+        return bool(self.caller_id_selector.currentData() == SHUFFLE)
+
+    def call_options(self) -> dict[str, object]:
+        """Options the caller-ID choice implies: shuffle on, or off where the account's
+        default is on but the agent picked one number."""
+        option = self._shuffle_option
+        if option is None or not self.caller_id_selector.isEnabled():
+            return {}
+        if self.shuffle_selected():
+            return {option: True}
+        account = self._account()
+        if account is not None and account.settings.get(option) is True:
+            return {option: False}
+        return {}
+
+    def _account(self) -> Account | None:
+        name = self.current_account()
+        settings = self._settings
+        if settings is None or name is None or not settings.has_account(name):
+            return None
+        return settings.account(name)
 
     def _account_index_changed(self, _index: int) -> None:
         name = self.current_account()
@@ -115,6 +154,8 @@ class AccountPicker(QWidget):
             self.account_changed.emit(name)
 
     def _fill_caller_ids(self, account_name: str | None) -> None:
+        from PySide6.QtCore import Qt
+
         from dialer.domain.errors import ConfigError
         from dialer.providers import registry
 
@@ -122,6 +163,7 @@ class AccountPicker(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.blockSignals(False)
+        self._shuffle_option = None
         settings = self._settings
         if settings is None or account_name is None or not settings.has_account(account_name):
             combo.addItem("—")
@@ -136,7 +178,10 @@ class AccountPicker(QWidget):
             combo.setEnabled(False)
             combo.setToolTip(str(exc))
             return
-        if not provider.capabilities.caller_id_pool:
+        from dialer.ui.provider_options import shuffle_option
+
+        self._shuffle_option = shuffle_option(provider)
+        if not provider.capabilities.caller_id_pool and self._shuffle_option is None:
             combo.addItem("Provider's choice")
             combo.setEnabled(False)
             combo.setToolTip(
@@ -145,20 +190,52 @@ class AccountPicker(QWidget):
                 )
             )
             return
-        if not account.caller_ids:
+        if not account.caller_ids and self._shuffle_option is None:
             combo.addItem("Provider's default")
             combo.setEnabled(False)
             combo.setToolTip(f"Account {account.name!r} has no caller IDs configured")
             return
-        for caller_id in account.caller_ids:
-            combo.addItem(caller_id, caller_id)
-        remembered = settings.preferences.last_caller_id.get(account.name)
-        index = combo.findData(remembered) if remembered else -1
-        combo.setCurrentIndex(max(0, index))
+        endpoints = False
+        if provider.capabilities.caller_id_pool:
+            from dialer import numbers
+
+            for caller_id in account.caller_ids:
+                parsed = numbers.parse(caller_id)
+                if parsed.valid:
+                    combo.addItem(parsed.international or caller_id, caller_id)
+                    continue
+                # Not a number: an endpoint id (Kazoo click-to-call), shown short.
+                endpoints = True
+                short = caller_id if len(caller_id) <= 12 else f"{caller_id[:8]}…"
+                combo.addItem(f"Endpoint {short}", caller_id)
+                combo.setItemData(combo.count() - 1, caller_id, Qt.ItemDataRole.ToolTipRole)
+        if self._shuffle_option is not None:
+            combo.addItem("Shuffle (from the pool)", SHUFFLE)
+            combo.setItemData(
+                combo.count() - 1,
+                f"{provider.title} picks a caller ID from the account's pool for each call",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        combo.setCurrentIndex(max(0, combo.findData(self._default_choice(provider, account))))
         combo.setEnabled(True)
-        combo.setToolTip("The number the customer sees")
+        combo.setToolTip(
+            "The click-to-call endpoint the call goes out from"
+            if endpoints
+            else "The number the customer sees"
+        )
+
+    def _default_choice(self, provider: type[Provider], account: Account) -> str | None:
+        """The remembered choice; else shuffle where the account shuffles by default."""
+        assert self._settings is not None
+        remembered = self._settings.preferences.last_caller_id.get(account.name)
+        if remembered:
+            return remembered
+        option = self._shuffle_option
+        if option is not None and account.settings.get(option) is True:
+            return SHUFFLE
+        return account.caller_ids[0] if account.caller_ids else SHUFFLE
 
     def _caller_id_activated(self, _index: int) -> None:
-        account, caller_id = self.current_account(), self.current_caller_id()
-        if account is not None and caller_id is not None:
-            self.caller_id_chosen.emit(account, caller_id)
+        account, choice = self.current_account(), self.caller_id_selector.currentData()
+        if account is not None and isinstance(choice, str):
+            self.caller_id_chosen.emit(account, choice)

@@ -1,271 +1,164 @@
-"""The live call panel: what the call is doing right now, readable from across the desk.
+"""The live call panel: every call of this session as a card, newest first.
 
-It renders CallSnapshots and nothing else, so what it shows is exactly what the controller
-knows. Hang up is offered only when it can work; when the provider cannot hang up, the button
-stays disabled and says why instead of pretending. The talk timer only ticks while a call is
-connected, so an idle window costs no wake-ups.
+Agents running async dialing have several calls at once, so the panel holds one `call_card`
+per call instead of one shared display; a call's controls live in its card and speak for
+that call only. Failures that belong to no call (a number the provider refused before a call
+existed, a start-up problem) show in the panel's own message line. Cards are created on the
+first snapshot of a call; the card module is loaded then, not before the first paint.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QLabel,
-    QListWidget,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
-
-from dialer.ui.style import set_tone
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
-    # Only for annotations: the domain pulls in pydantic, which the first paint must not wait for.
-    from dialer.domain.models import CallSnapshot, Leg
+    from dialer.domain.models import CallSnapshot
+    from dialer.ui.call_card import CallCard
 
-#: Final statuses in words; the code itself stays visible because agents and logs speak it.
-FINAL_WORDS = {
-    "ANSWER": "answered",
-    "NO_ANSWER": "no answer",
-    "BUSY": "busy",
-    "FAILED": "failed",
-    "CANCELED": "canceled",
-    "UNKNOWN": "outcome unknown — check before redialing",
-    "ENDED": "ended",
-    "INTERRUPTED": "interrupted",
-    "PLACED": "placed; no live status",
-}
-FINAL_TONES = {"ANSWER": "ok", "PLACED": "ok", "ENDED": "ok", "UNKNOWN": "warn", "CANCELED": "warn"}
+#: Ended cards beyond this many are dropped (oldest first); live cards always stay.
+MAX_ENDED_CARDS = 12
 
-ROLE_WORDS = {"agent": "You (agent)", "destination": "Customer"}
-LEG_STATE_WORDS = {
-    "DIALING": "ringing",
-    "JOINED": "on the call",
-    "LEFT": "left",
-    "FAILED": "failed",
-}
-
-
-def headline(snapshot: CallSnapshot) -> tuple[str, str]:
-    """(text, tone) for the status line: a person's words for what the call is doing."""
-    status = snapshot.status.value
-    if snapshot.final:
-        if status == "PLACED":
-            verb = "Call placed"
-        elif snapshot.call_id is None and status in ("FAILED", "UNKNOWN"):
-            verb = "Call not placed" if status == "FAILED" else "Call request unanswered"
-        else:
-            verb = "Call ended"
-        word = FINAL_WORDS.get(status, status.lower())
-        words = "" if word == status.lower() else f" ({word})"  # "BUSY (busy)" says it twice
-        return f"{verb} — {status}{words}", FINAL_TONES.get(status, "bad")
-    if status == "DIALING":
-        return "Placing the call…", "live"
-    if status == "QUEUED":
-        return "Waiting to send (rate limit)…", "live"
-    if status == "ANSWER":
-        return "Connected — ANSWER", "ok"
-    if status == "INITIATED":
-        return _ringing(snapshot.legs), "live"
-    return status, "live"
-
-
-def _ringing(legs: tuple[Leg, ...]) -> str:
-    states = {leg.role.value: leg.state.value for leg in legs}
-    agent, customer = states.get("agent"), states.get("destination")
-    if agent == "DIALING":
-        return "Ringing your phone…"
-    if agent == "JOINED" and customer in (None, "DIALING"):
-        return "Ringing the customer…"
-    return "Call initiated — ringing…"
-
-
-def format_talk_time(seconds: float) -> str:
-    """mm:ss, growing to h:mm:ss for the rare call past an hour."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def talk_seconds(snapshot: CallSnapshot, now: datetime | None = None) -> float:
-    if snapshot.final and snapshot.duration is not None:
-        return float(snapshot.duration)
-    if snapshot.connected_at is None:
-        return 0.0
-    end = snapshot.ended_at or now or datetime.now(UTC)
-    return (end - snapshot.connected_at).total_seconds()
-
-
-def leg_text(leg: Leg) -> str:
-    role = ROLE_WORDS.get(leg.role.value, leg.role.value)
-    state = LEG_STATE_WORDS.get(leg.state.value, leg.state.value.lower())
-    return f"{role}   {leg.number}   ·   {state}"
+IDLE_TEXT = "No calls yet. Type a number and press Enter to call."
 
 
 class CallPanel(QFrame):
-    """Shows one call at a time: the latest the window placed."""
-
-    hangup_requested = Signal(str)  # the call's uuid
+    hangup_requested = Signal(str)  # uuid
+    add_leg_requested = Signal(str, str, int)  # uuid, number, ring seconds
+    notes_changed = Signal(str, str, str)  # uuid, notes, disposition
+    #: A card left the panel; its notes were flushed just before.
+    card_closed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("call_panel")
-        self._snapshot: CallSnapshot | None = None
-        self._hangup_unavailable: str | None = None
-        self._hangup_pending = False
+        self.setAccessibleName("Calls")
+        self._cards: list[CallCard] = []  # newest first
+        self._ring_time_unavailable: str | None = None
 
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._tick)
-
-        self.status_label = self._label("call_status", "No call")
-        self.status_label.setWordWrap(True)
-        self.timer_label = self._label("call_timer", "00:00")
-        self.timer_label.setToolTip("Talk time since the customer answered")
-        self.number_label = self._label("call_number", "")
-        self.number_label.setWordWrap(True)
-        self.message_label = self._label("call_message", "Type a number and press Enter to call.")
+        caption = QLabel("CALLS", self)
+        caption.setObjectName("call_panel_title")
+        #: Failures that belong to no call; hidden while there is none.
+        self.message_label = QLabel("", self)
+        self.message_label.setObjectName("call_panel_message")
         self.message_label.setWordWrap(True)
+        self.message_label.hide()
+        self.idle_label = QLabel(IDLE_TEXT, self)
+        self.idle_label.setObjectName("call_panel_idle")
+        self.idle_label.setWordWrap(True)
+        self.idle_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
-        self.legs_list = QListWidget(self)
-        self.legs_list.setObjectName("call_legs")
-        self.legs_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        self.legs_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.legs_list.setFixedHeight(96)
-
-        self.hangup_button = QPushButton("Hang up", self)
-        self.hangup_button.setObjectName("hangup_button")
-        self.hangup_button.clicked.connect(self._hangup_clicked)
-
-        legs_caption = self._label("", "Legs")
-        legs_caption.setProperty("role", "caption")
+        self._list = QWidget()
+        self._list.setObjectName("call_list")
+        self._list_layout = QVBoxLayout(self._list)
+        self._list_layout.setContentsMargins(0, 0, 4, 0)
+        self._list_layout.setSpacing(12)
+        self._list_layout.addStretch(1)
+        self.scroller = QScrollArea(self)
+        self.scroller.setObjectName("call_scroll")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self._list)
+        self.scroller.hide()
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 20)
-        layout.setSpacing(6)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.timer_label)
-        layout.addWidget(self.number_label)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(caption)
         layout.addWidget(self.message_label)
-        layout.addSpacing(10)
-        layout.addWidget(legs_caption)
-        layout.addWidget(self.legs_list)
-        layout.addStretch(1)
-        layout.addWidget(self.hangup_button)
-        self._update_hangup()
-
-    def finish_setup(self) -> None:
-        """Interaction details set after the first paint: they need PySide6's `Qt` enum
-        namespace (~11 ms to load), which painting does not."""
-        from PySide6.QtCore import Qt
-
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.legs_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.hangup_button.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def _label(self, name: str, text: str) -> QLabel:
-        label = QLabel(text, self)
-        if name:
-            label.setObjectName(name)
-        return label
+        layout.addWidget(self.idle_label, 1)
+        layout.addWidget(self.scroller, 1)
 
     # --- what the window calls ---------------------------------------------------------------
 
-    @property
-    def snapshot(self) -> CallSnapshot | None:
-        return self._snapshot
+    def cards(self) -> list[CallCard]:
+        """Newest first."""
+        return list(self._cards)
+
+    def card(self, uuid: str) -> CallCard | None:
+        return next((c for c in self._cards if c.uuid == uuid), None)
 
     @property
     def ticking(self) -> bool:
-        """Whether the talk timer is running; it must not be while no call is connected."""
-        return self._ticker.isActive()
+        return any(card.ticking for card in self._cards)
 
-    def show_snapshot(self, snapshot: CallSnapshot, *, hangup_unavailable: str | None) -> None:
-        """Render one observation; `hangup_unavailable` is why hang up cannot work, or None."""
-        if self._snapshot is None or self._snapshot.uuid != snapshot.uuid:
-            self._hangup_pending = False
-        self._snapshot = snapshot
-        self._hangup_unavailable = hangup_unavailable
-        text, tone = headline(snapshot)
-        self.status_label.setText(text)
-        set_tone(self.status_label, tone)
-        caller = f"from {snapshot.from_number} " if snapshot.from_number else ""
-        self.number_label.setText(
-            f"To {snapshot.to_number}\n{caller}via {snapshot.account}".rstrip()
+    def set_ring_time_unavailable(self, reason: str | None) -> None:
+        self._ring_time_unavailable = reason
+        for card in self._cards:
+            card.set_ring_time_unavailable(reason)
+
+    def show_snapshot(
+        self,
+        snapshot: CallSnapshot,
+        *,
+        hangup_unavailable: str | None,
+        add_leg_unavailable: str | None = None,
+    ) -> CallCard:
+        card = self.card(snapshot.uuid) or self._new_card(snapshot.uuid)
+        card.show_snapshot(
+            snapshot,
+            hangup_unavailable=hangup_unavailable,
+            add_leg_unavailable=add_leg_unavailable,
         )
-        self.message_label.setText(snapshot.message)
-        self._show_legs(snapshot.legs)
-        connected = not snapshot.final and snapshot.status.value == "ANSWER"
-        if connected and snapshot.connected_at is not None:
-            if not self._ticker.isActive():
-                self._ticker.start()
-        else:
-            self._ticker.stop()
         if snapshot.final:
-            self._hangup_pending = False
-        set_tone(self.timer_label, "live" if snapshot.connected_at is not None else "")
-        self._tick()
-        self._update_hangup()
+            self._drop_old_ended()
+        return card
 
     def show_error(self, text: str, *, headline: str | None = "Call not placed") -> None:
-        """Readable text for a failure, never a traceback.
+        """A failure that belongs to no card: readable text in the panel's message line."""
+        self.message_label.setText(f"{headline}: {text}" if headline else text)
+        self.message_label.show()
 
-        `headline` replaces the status line; None keeps it, for an error that explains the
-        call on screen whose final snapshot already says how it ended.
-        """
-        if headline is not None:
-            self.status_label.setText(headline)
-            set_tone(self.status_label, "bad")
-            self._ticker.stop()
-            self._update_hangup()
-        self.message_label.setText(text)
+    def clear_error(self) -> None:
+        self.message_label.clear()
+        self.message_label.hide()
 
-    def hangup_failed(self, text: str) -> None:
-        self._hangup_pending = False
-        self.message_label.setText(f"Could not hang up: {text}")
-        self._update_hangup()
+    def remove_card(self, uuid: str) -> None:
+        card = self.card(uuid)
+        if card is None:
+            return
+        if card.notes_pending:
+            card.flush_notes()
+        self._cards.remove(card)
+        self._list_layout.removeWidget(card)
+        card.hide()
+        card.deleteLater()
+        self.card_closed.emit(uuid)
+        self._show_idle_if_empty()
+
+    def flush_all_notes(self) -> None:
+        for card in self._cards:
+            if card.notes_pending:
+                card.flush_notes()
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _show_legs(self, legs: tuple[Leg, ...]) -> None:
-        texts = [leg_text(leg) for leg in legs]
-        current = [self.legs_list.item(i).text() for i in range(self.legs_list.count())]
-        if texts != current:
-            self.legs_list.clear()
-            self.legs_list.addItems(texts)
+    def _new_card(self, uuid: str) -> CallCard:
+        from dialer.ui.call_card import CallCard
 
-    def _tick(self) -> None:
-        snapshot = self._snapshot
-        seconds = talk_seconds(snapshot) if snapshot is not None else 0.0
-        self.timer_label.setText(format_talk_time(seconds))
+        card = CallCard(uuid, self._list)
+        card.set_ring_time_unavailable(self._ring_time_unavailable)
+        card.hangup_requested.connect(self.hangup_requested)
+        card.add_leg_requested.connect(self.add_leg_requested)
+        card.notes_changed.connect(self.notes_changed)
+        card.close_requested.connect(self.remove_card)
+        self._cards.insert(0, card)
+        self._list_layout.insertWidget(0, card)
+        card.show()  # a layout shows a new child only on the next event-loop turn
+        self.idle_label.hide()
+        self.scroller.show()
+        self.scroller.verticalScrollBar().setValue(0)  # the new call is at the top: show it
+        return card
 
-    def _hangup_clicked(self) -> None:
-        snapshot = self._snapshot
-        if snapshot is None or not self.hangup_button.isEnabled():
+    def _drop_old_ended(self) -> None:
+        ended = [card for card in self._cards if card.final]
+        for card in ended[MAX_ENDED_CARDS:]:
+            self.remove_card(card.uuid)
+
+    def _show_idle_if_empty(self) -> None:
+        if self._cards:
             return
-        self._hangup_pending = True
-        self._update_hangup()
-        self.hangup_requested.emit(snapshot.uuid)
-
-    def _update_hangup(self) -> None:
-        snapshot = self._snapshot
-        reason = ""
-        if snapshot is None:
-            reason = "No call to hang up"
-        elif snapshot.final:
-            reason = "The call has ended"
-        elif self._hangup_unavailable:
-            reason = self._hangup_unavailable
-        elif snapshot.call_id is None:
-            reason = "The call can be hung up once the provider has accepted it"
-        elif self._hangup_pending:
-            reason = "Hanging up…"
-        self.hangup_button.setEnabled(not reason)
-        self.hangup_button.setToolTip(reason or "End the call for everyone on it")
-        self.hangup_button.setText("Hanging up…" if self._hangup_pending else "Hang up")
+        self.scroller.hide()
+        self.idle_label.show()

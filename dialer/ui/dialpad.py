@@ -10,7 +10,15 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 #: Label, object-name suffix: the suffixes are part of the public widget contract.
 KEYS: tuple[tuple[str, str], ...] = (
@@ -27,6 +35,12 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("0", "0"),
     ("#", "hash"),
 )
+
+#: What a screen reader says for the keys whose label is a symbol.
+SPOKEN = {"*": "Star", "#": "Hash"}
+
+#: Tallest a key grows, in device-independent pixels.
+MAX_KEY_HEIGHT = 58
 
 #: Holding 0 this long types "+" instead, as on a phone: the only way to start an
 #: international number without a keyboard.
@@ -48,6 +62,10 @@ class DialPad(QWidget):
         grid.setSpacing(10)
         for index, (label, suffix) in enumerate(KEYS):
             button = self._button(label, f"dialpad_{suffix}", "digit")
+            button.setAccessibleName(SPOKEN.get(label, label))
+            # Keys grow with the window (bigger targets) up to a phone-like size.
+            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+            button.setMaximumHeight(MAX_KEY_HEIGHT)
             if label == "0":
                 button.setToolTip("Hold for +")
                 button.pressed.connect(self._zero_pressed)
@@ -58,10 +76,12 @@ class DialPad(QWidget):
 
         backspace = self._button("⌫  Delete", "dialpad_backspace", "edit")
         backspace.setToolTip("Delete the last character (Backspace)")
+        backspace.setAccessibleName("Delete")
         backspace.setAutoRepeat(True)
         backspace.clicked.connect(self.backspace_pressed)
         clear = self._button("Clear", "dialpad_clear", "edit")
-        clear.setToolTip("Clear the number")
+        clear.setToolTip("Clear the number (Esc)")
+        clear.setAccessibleName("Clear the number")
         clear.clicked.connect(self.clear_pressed)
         edits = QHBoxLayout()
         edits.setSpacing(10)
@@ -69,6 +89,9 @@ class DialPad(QWidget):
         edits.addWidget(clear)
 
         layout = QVBoxLayout(self)
+        # The pad grows with the window only until its keys reach MAX_KEY_HEIGHT; the window
+        # puts the rest of the room elsewhere instead of spreading gaps between the keys.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
         layout.addLayout(grid)

@@ -1,12 +1,15 @@
-"""The main window: type or paste a number, see what it will dial, call, watch the call.
+"""The main window: type or paste a number, see what it will dial, call, watch the calls.
 
 The window is built and painted before any service exists (start-up speed is a feature), so
 it starts in a "Starting…" state and becomes usable in `attach`. Everything that waits on the
-network runs as an asyncio task on the qasync loop; slots themselves never block.
+network, the keyring or the disk runs as an asyncio task on the qasync loop (`WindowTasks`);
+slots themselves never block. Several calls may run at once: the Call button is disabled only
+while a call is being *placed*, so a double click cannot place two.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -24,17 +28,20 @@ from dialer.ui.account_picker import AccountPicker
 from dialer.ui.call_panel import CallPanel
 from dialer.ui.dialpad import DialPad
 from dialer.ui.number_entry import NumberEntry
+from dialer.ui.provider_options import unavailable
+from dialer.ui.side_tabs import SideTabs
 from dialer.ui.style import app_icon
+from dialer.ui.window_tasks import WindowTasks
 
 if TYPE_CHECKING:
-    import asyncio
-    from collections.abc import Coroutine
-    from typing import Any
-
     from dialer.domain.models import CallSnapshot
+    from dialer.providers.base import Provider
     from dialer.services.calls import CallController
     from dialer.settings import Settings
     from dialer.ui.call_bridge import CallBridge
+    from dialer.ui.guard_view import GuardView
+    from dialer.ui.recent import RecentList
+    from dialer.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger("dialer.ui")
 
@@ -49,22 +56,25 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     #: The window was closed: the app shuts its services down and quits.
     closed = Signal()
+    #: New settings were applied (the Settings object): tray, clipboard and shortcut follow.
+    settings_applied = Signal(object)
 
     def __init__(self, number: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dialer")
-        self.resize(860, 640)
-        self.setMinimumSize(720, 600)
+        self.resize(1040, 700)
+        # Small enough for 150 % scaling on a 1366×768 or 1080p screen.
+        self.setMinimumSize(760, 540)
         self.painted = False
         self.settings: Settings | None = None
         self.controller: CallController | None = None
         self.bridge: CallBridge | None = None
-        self._dial_task: asyncio.Task[None] | None = None
-        self._placing = False
-        self._active_uuid: str | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._save_task: asyncio.Task[None] | None = None
+        self.recent_list: RecentList | None = None
+        #: The pre-dial guard (do-not-call, calling hours, premium numbers), once attached.
+        self.guard_view: GuardView | None = None
+        self._settings_dialog: SettingsDialog | None = None
         self._startup_error = ""
+        self.tasks = WindowTasks(self)
 
         central = QWidget(self)
         central.setObjectName("central")
@@ -73,40 +83,39 @@ class MainWindow(QMainWindow):
         self.picker = AccountPicker(central)
         self.account_selector = self.picker.account_selector
         self.caller_id_selector = self.picker.caller_id_selector
+        self.settings_button = QToolButton(central)
+        self.settings_button.setObjectName("open_settings")
+        self.settings_button.setText("⚙")
+        self.settings_button.setToolTip("Accounts and preferences (Ctrl+,)")
+        self.settings_button.setAccessibleName("Settings")
         self.entry = NumberEntry(central)
         self.number_input = self.entry.number_input
         self.number_preview = self.entry.number_preview
         self.dialpad = DialPad(central)
         self.call_button = QPushButton("Starting…", central)
         self.call_button.setObjectName("call_button")
+        self.call_button.setAccessibleName("Call")
         self.call_button.setEnabled(False)
         self.call_panel = CallPanel(central)
-
-        left = QVBoxLayout()
-        left.setSpacing(12)
-        left.addWidget(self.picker)
-        left.addSpacing(4)
-        left.addWidget(self.entry)
-        left.addSpacing(4)
-        left.addWidget(self.dialpad, 1)
-        left.addSpacing(4)
-        left.addWidget(self.call_button)
-        row = QHBoxLayout(central)
-        row.setContentsMargins(24, 20, 24, 20)
-        row.setSpacing(24)
-        row.addLayout(left, 5)
-        row.addWidget(self.call_panel, 6)
+        self.side_tabs = SideTabs(central)
+        self.options = self.side_tabs.options
+        self._lay_out(central)
         self.statusBar().showMessage("Starting…")
 
-        self.entry.changed.connect(self._refresh_call_button)
+        self.entry.changed.connect(self.refresh_call_button)
         self.entry.submitted.connect(self.request_call)
         self.call_button.clicked.connect(self.request_call)
+        self.settings_button.clicked.connect(self.open_settings)
         self.dialpad.key_pressed.connect(self.entry.append)
         self.dialpad.backspace_pressed.connect(self.entry.backspace)
         self.dialpad.clear_pressed.connect(self.number_input.clear)
-        self.call_panel.hangup_requested.connect(self._hangup_requested)
+        self.call_panel.hangup_requested.connect(self.tasks.hangup)
+        self.call_panel.add_leg_requested.connect(self.tasks.add_leg)
+        self.call_panel.notes_changed.connect(self.tasks.save_notes)
+        self.call_panel.card_closed.connect(lambda _uuid: self._refresh_tab_order())
         self.picker.account_changed.connect(self._account_changed)
-        self.picker.caller_id_chosen.connect(self._remember_caller_id)
+        self.picker.caller_id_chosen.connect(self.tasks.remember_caller_id)
+        self.options.changed.connect(self.refresh_call_button)
         for combo in (self.account_selector, self.caller_id_selector):
             combo.installEventFilter(self)
         # The central widget always paints (styled background, never fully covered): its
@@ -120,23 +129,63 @@ class MainWindow(QMainWindow):
         if number:
             self.entry.set_text(number.strip())
         self.number_input.setFocus()
-        self._refresh_call_button()
+        self.refresh_call_button()
+
+    def _lay_out(self, central: QWidget) -> None:
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.picker, 1)
+        # Bottom-aligned with the combo boxes, not with their captions.
+        gear = QVBoxLayout()
+        gear.addStretch(1)
+        gear.addWidget(self.settings_button)
+        top.addLayout(gear)
+        left = QVBoxLayout()
+        left.setSpacing(12)
+        left.addLayout(top)
+        left.addSpacing(2)
+        left.addWidget(self.entry)
+        left.addWidget(self.dialpad, 3)
+        left.addStretch(1)
+        left.addWidget(self.call_button)
+        right = QVBoxLayout()
+        right.setSpacing(14)
+        right.addWidget(self.call_panel, 5)
+        right.addWidget(self.side_tabs, 3)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(22, 18, 22, 18)
+        row.setSpacing(22)
+        row.addLayout(left, 4)
+        row.addLayout(right, 6)
 
     # --- start-up ------------------------------------------------------------------------------
 
     def _finish_setup(self) -> None:
-        """Cursors, focus and selection flags: they need PySide6's `Qt` enum namespace, which
-        costs ~11 ms to load and nothing needs for the first paint."""
+        """Cursors, shortcuts, the recent list: they need PySide6's `Qt` enum namespace (~11 ms
+        to load), which nothing needs for the first paint."""
         if self._setup_finished:
             return
         self._setup_finished = True
         from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeySequence, QShortcut
 
         self.entry.finish_setup()
         self.setWindowIcon(app_icon())
         self.call_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.settings_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.dialpad.finish_setup()
-        self.call_panel.finish_setup()
+        self.recent_list = self.side_tabs.finish_setup()
+        self.recent_list.number_chosen.connect(self.redial)
+        self.recent_list.installEventFilter(self)
+        for keys, slot in (
+            ("Ctrl+Return", self.request_call),
+            ("Ctrl+Enter", self.request_call),
+            ("Ctrl+,", self.open_settings),
+            ("Ctrl+L", self.focus_number),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(slot)
+        self._refresh_tab_order()
 
     def attach(self, settings: Settings, controller: CallController) -> None:
         """Wire the services in once they are loaded; until then the window only paints."""
@@ -144,204 +193,198 @@ class MainWindow(QMainWindow):
         from dialer.ui.call_bridge import CallBridge
 
         self._finish_setup()  # a minimized start may never have painted
+        self._apply_theme(settings.preferences.theme)
 
         self.settings = settings
         self.controller = controller
         self.bridge = CallBridge(controller, self)
         self.bridge.snapshot.connect(self._on_snapshot)
-        self.picker.set_settings(settings)
+        self.call_panel.set_ring_time_unavailable(self.tasks.ring_time_unavailable())
         self.entry.enable_parsing(numbers, settings.preferences.default_region)
+        self.picker.set_settings(settings)
+        from dialer.ui.guard_view import GuardView
+
+        self.guard_view = GuardView(self)  # after the account is known: it judges with it
+        self.tasks.refresh_recent()
         self.statusBar().showMessage("Ready", 5000)
 
     def services_failed(self, text: str) -> None:
         """Start-up could not load the services: say so where the agent looks, keep the window."""
         self._startup_error = text
-        self._refresh_call_button()
+        self.refresh_call_button()
         self.call_panel.show_error(text, headline="The dialer could not start")
         self.statusBar().showMessage(text)
 
     async def aclose(self) -> None:
-        """Stop following calls (they go on at the provider) and finish pending saves."""
-        import asyncio
+        """Stop following calls (they go on at the provider); finish saving notes and choices.
 
+        Touches no widget: it runs after the window closed, when Qt may have deleted it.
+        """
         if self.bridge is not None:
             self.bridge.detach()
-        pending = [t for t in self._tasks if not t.done()]
-        for task in pending:
-            if task is not self._save_task:
-                task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await self.tasks.aclose()
 
     # --- the call button ----------------------------------------------------------------------
 
-    def _refresh_call_button(self) -> None:
+    def refresh_call_button(self) -> None:
         button = self.call_button
         if self.controller is None:
             button.setEnabled(False)
             button.setText("Unavailable" if self._startup_error else "Starting…")
             button.setToolTip(self._startup_error or "The dialer is still starting")
             return
-        if self._dial_task is not None:
+        if self.tasks.placing:
             button.setEnabled(False)
-            button.setText("Calling…" if self._placing else "On a call")
-            button.setToolTip(
-                "A call is being placed"
-                if self._placing
-                else "Hang up or wait for the current call to end"
-            )
+            button.setText("Calling…")
+            button.setToolTip("A call is being placed")
             return
         button.setText("Call")
         if self.picker.current_account() is None:
             button.setEnabled(False)
-            button.setToolTip("No account to call with")
+            button.setToolTip("No account to call with: add one in Settings (Ctrl+,)")
             return
-        problem = self.entry.problem()
+        guard = self.guard_view.problem() if self.guard_view is not None else None
+        problem = self.entry.problem() or guard or self.options.problem()
         button.setEnabled(problem is None)
-        button.setToolTip(problem or "Call this number (Enter)")
+        button.setToolTip(problem or "Call this number (Enter or Ctrl+Enter)")
 
     # --- calling -------------------------------------------------------------------------------
 
     def request_call(self) -> None:
-        """Call (button or Enter): one call at a time, however often it is clicked."""
-        if self.controller is None or self._dial_task is not None:
+        """Call (button, Enter, Ctrl+Enter): never two at once while one is being placed."""
+        if self.controller is None or self.tasks.placing:
             return
-        if self.entry.problem() is not None or self.picker.current_account() is None:
-            self._refresh_call_button()
+        account = self.picker.current_account()
+        if account is None or self.entry.problem() is not None or self.options.problem():
+            self.refresh_call_button()
             return
-        self._placing = True
-        self._dial_task = self._spawn(
-            self._dial(
-                self.number_input.text(),
-                self.picker.current_account(),
-                self.picker.current_caller_id(),
-            )
+        if self.guard_view is not None and self.guard_view.hold(self.request_call):
+            return  # refused, or asking the agent first; a "Call anyway" calls again
+        self.call_panel.clear_error()
+        self.tasks.dial(
+            self.number_input.text(),
+            account,
+            self.picker.current_caller_id(),
+            {**self.options.options(), **self.picker.call_options()},
         )
-        self._refresh_call_button()
+        self.refresh_call_button()
 
-    async def _dial(self, number: str, account: str | None, caller_id: str | None) -> None:
-        from dialer.domain.errors import DialerError
+    def redial(self, number: str) -> None:
+        """A recent number back in the box, ready to call: calling stays the agent's choice."""
+        self.entry.set_text(number)
+        self.focus_number()
+        self.statusBar().showMessage("Press Enter to call this number again", 5000)
 
-        controller = self.controller
-        assert controller is not None
-        self._active_uuid = None
-        placed = False
-        try:
-            request = controller.prepare(number, account=account, caller_id=caller_id)
-            self._active_uuid = request.uuid
-            snapshot = await controller.place(request)
-            placed = True
-            self._placing = False
-            self._refresh_call_button()
-            final = await controller.follow(snapshot)
-            if not final.final:
-                self._report(final.message or "Stopped following the call", placed=True)
-        except DialerError as exc:
-            self._report(str(exc), placed=placed)
-        except Exception as exc:  # a bug must read as a message, not kill the window
-            log.exception("placing a call failed")
-            self._report(f"Unexpected error ({type(exc).__name__}): {exc}", placed=placed)
-        finally:
-            self._placing = False
-            self._dial_task = None
-            self._refresh_call_button()
+    def focus_number(self) -> None:
+        self.number_input.setFocus()
+        self.number_input.selectAll()
 
     def _on_snapshot(self, snapshot: CallSnapshot) -> None:
-        if snapshot.uuid != self._active_uuid:
-            return
+        is_new = self.call_panel.card(snapshot.uuid) is None
+        provider = self._provider(snapshot.provider)
         self.call_panel.show_snapshot(
-            snapshot, hangup_unavailable=self._hangup_unavailable(snapshot.provider)
+            snapshot,
+            hangup_unavailable=unavailable(provider, "hangup", snapshot, snapshot.provider),
+            add_leg_unavailable=unavailable(provider, "add_leg", None, snapshot.provider),
         )
+        if is_new:
+            self._refresh_tab_order()
         if snapshot.final:
-            self.statusBar().showMessage(self.call_panel.status_label.text(), 10000)
+            card = self.call_panel.card(snapshot.uuid)
+            if card is not None:
+                self.statusBar().showMessage(card.status_label.text(), 10000)
+            self.tasks.refresh_recent()
 
-    def _hangup_unavailable(self, provider_name: str) -> str | None:
+    @staticmethod
+    def _provider(name: str) -> type[Provider] | None:
         from dialer.domain.errors import ConfigError
         from dialer.providers import registry
 
         try:
-            cls = registry.get(provider_name)
-        except ConfigError as exc:
-            return str(exc)
-        if cls.capabilities.hangup:
+            return registry.get(name)
+        except ConfigError:
             return None
-        return cls.missing_reasons.get("hangup", f"{cls.title} has no hang-up API")
 
-    def _hangup_requested(self, uuid: str) -> None:
-        self._spawn(self._hangup(uuid))
+    # --- accounts, options, settings ------------------------------------------------------------
 
-    async def _hangup(self, uuid: str) -> None:
-        from dialer.domain.errors import DialerError
+    def _account_changed(self, name: str) -> None:
+        settings = self.settings
+        account = (
+            settings.account(name) if settings and name and settings.has_account(name) else None
+        )
+        provider = self._provider(account.provider) if account is not None else None
+        self.entry.set_provider(provider)
+        self.options.set_account(provider, account)
+        self.refresh_call_button()
 
-        if self.controller is None:
+    def open_settings(self) -> None:
+        """Accounts and preferences; loaded on first use, shown without blocking the calls."""
+        if self.settings is None or self.controller is None:
+            self.statusBar().showMessage("Settings open once the dialer has started", 5000)
             return
-        try:
-            await self.controller.hangup(uuid)
-            self.statusBar().showMessage("Hang-up sent", 5000)
-        except DialerError as exc:
-            self.call_panel.hangup_failed(str(exc))
-            self.statusBar().showMessage(f"Could not hang up: {exc}", 10000)
-        except Exception as exc:
-            log.exception("hang-up failed")
-            self.call_panel.hangup_failed(f"unexpected error ({type(exc).__name__}): {exc}")
-
-    def _report(self, text: str, *, placed: bool) -> None:
-        """Show a failure; the headline says what it means for the call on screen."""
-        shown = self.call_panel.snapshot
-        if shown is not None and shown.uuid == self._active_uuid and shown.final:
-            headline = None  # the controller's final snapshot already tells how it ended
-        elif placed:
-            headline = "Lost track of the call"
-        else:
-            headline = "Call not placed"
-        self.call_panel.show_error(text, headline=headline)
-        self.statusBar().showMessage(text, 15000)
-
-    # --- account preferences -------------------------------------------------------------------
-
-    def _account_changed(self, _name: str) -> None:
-        self._refresh_call_button()
-
-    def _remember_caller_id(self, account: str, caller_id: str) -> None:
-        if self.settings is None:
+        if self._settings_dialog is not None:
+            self._settings_dialog.raise_()
+            self._settings_dialog.activateWindow()
             return
-        self.settings.preferences.last_caller_id[account] = caller_id
-        previous = self._save_task
-        self._save_task = self._spawn(self._save_caller_id(previous, account, caller_id))
+        from dialer.ui.settings_dialog import SettingsDialog
 
-    async def _save_caller_id(
-        self, previous: asyncio.Task[None] | None, account: str, caller_id: str
-    ) -> None:
-        """Re-read, change one key, write, off the GUI thread and in click order.
+        dialog = SettingsDialog(self.settings.model_copy(deep=True), self.controller.client, self)
+        dialog.settings_saved.connect(self.apply_settings)
+        dialog.finished.connect(self._settings_closed)
+        self._settings_dialog = dialog
+        dialog.open()
 
-        Re-reading keeps accounts that `dialer accounts add` wrote while the window was open.
-        """
-        import asyncio
+    def _settings_closed(self, _result: int) -> None:
+        dialog, self._settings_dialog = self._settings_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
 
-        from dialer import settings as settings_mod
+    def apply_settings(self, settings: object) -> None:
+        """New settings from the dialog: accounts, caller IDs, region and theme follow at once;
+        calls in progress go on with the accounts they were placed with."""
+        from dialer.settings import Settings
 
-        if previous is not None:
-            await asyncio.gather(previous, return_exceptions=True)
+        if not isinstance(settings, Settings) or self.controller is None:
+            return
+        self.settings = settings
+        self.controller.settings = settings
+        forget = getattr(self.controller, "forget_secret", None)
+        if callable(forget):  # a changed secret must be read again from the keyring
+            for account in settings.accounts:
+                forget(account.name)
+        self._apply_theme(settings.preferences.theme)
+        self.entry.set_region(settings.preferences.default_region)
+        self.picker.set_settings(settings)
+        self.statusBar().showMessage("Settings saved", 5000)
+        self.settings_applied.emit(settings)
 
-        def write() -> None:
-            fresh = settings_mod.load()
-            fresh.preferences.last_caller_id[account] = caller_id
-            settings_mod.save(fresh)
+    @staticmethod
+    def _apply_theme(mode: str) -> None:
+        from PySide6.QtWidgets import QApplication
 
-        try:
-            await asyncio.to_thread(write)
-        except (OSError, ValueError) as exc:
-            self.statusBar().showMessage(f"Could not save the caller ID choice: {exc}", 10000)
+        from dialer.ui import theme
 
-    # --- plumbing ------------------------------------------------------------------------------
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and mode in ("system", "light", "dark"):
+            theme.ensure_applied(app, mode)  # type: ignore[arg-type]
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        """Run a coroutine on the loop, keeping a reference so it is not garbage-collected."""
-        import asyncio
+    # --- keyboard ------------------------------------------------------------------------------
 
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    def _refresh_tab_order(self) -> None:
+        """Tab follows the layout: the dial column, then each call card (newest first), then
+        the recent list and the call options. Cards come and go, so the chain is rebuilt."""
+        chain: list[QWidget] = [
+            self.account_selector,
+            self.caller_id_selector,
+            self.settings_button,
+            self.number_input,
+            self.call_button,
+        ]
+        for card in self.call_panel.cards():
+            chain += card.focus_chain()
+        chain += self.side_tabs.focus_chain()
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -373,5 +416,6 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.call_panel.flush_all_notes()  # typed a moment ago: saved before the app quits
         self.closed.emit()
         super().closeEvent(event)

@@ -48,31 +48,79 @@ QPushButton:hover {{ background: {SURFACE_HI}; }}
 QPushButton:pressed {{ background: {BORDER}; }}
 QPushButton:disabled {{ color: #64748b; background: #162033; border-color: #243044; }}
 QPushButton[role="digit"] {{ font-size: 22px; font-weight: 500; min-height: 40px;
-    padding: 2px; border-radius: 21px; }}
+    padding: 2px; border-radius: 14px; }}
 QPushButton[role="edit"] {{ color: {MUTED}; min-height: 30px; }}
 QPushButton#call_button {{ background: {GREEN}; border: none; border-radius: 14px;
     font-size: 20px; font-weight: 700; min-height: 56px; color: white; }}
 QPushButton#call_button:hover {{ background: {GREEN_HI}; }}
 QPushButton#call_button:disabled {{ background: #1f3b2c; color: #7b9a88; }}
-QPushButton#hangup_button {{ background: {RED}; border: none; border-radius: 12px;
-    font-size: 16px; font-weight: 700; min-height: 44px; color: white; }}
+QPushButton#hangup_button {{ background: {RED}; border: none; border-radius: 10px;
+    font-size: 15px; font-weight: 700; min-height: 32px; padding: 4px 16px; color: white; }}
 QPushButton#hangup_button:hover {{ background: {RED_HI}; }}
+QPushButton#hangup_button:focus {{ border: 2px solid {TEXT}; }}
 QPushButton#hangup_button:disabled {{ background: #3a2024; color: #a38a8d; }}
-QFrame#call_panel {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 16px; }}
+QPushButton:focus {{ border-color: {BLUE}; }}
+QToolButton#open_settings {{ background: {SURFACE}; border: 1px solid {BORDER};
+    border-radius: 8px; font-size: 18px; padding: 4px 8px; min-height: 24px; color: {MUTED}; }}
+QToolButton#open_settings:hover {{ background: {SURFACE_HI}; color: {TEXT}; }}
+QToolButton#open_settings:focus {{ border-color: {BLUE}; }}
+QFrame#call_panel {{ background: transparent; border: none; }}
 QFrame#call_panel QLabel {{ background: transparent; }}
-QLabel#call_status {{ font-size: 20px; font-weight: 700; }}
+QLabel#call_panel_title, QLabel[role="heading"] {{ color: {MUTED}; font-size: 12px;
+    font-weight: 700; letter-spacing: 1px; }}
+QLabel#call_panel_idle {{ color: {MUTED}; font-size: 14px; padding: 24px;
+    background: {SURFACE}; border: 1px dashed {BORDER}; border-radius: 14px;
+    qproperty-alignment: AlignCenter; }}
+QLabel#call_panel_message {{ color: {RED_HI}; font-weight: 600; padding: 10px 14px;
+    background: {SURFACE}; border: 1px solid {RED}; border-radius: 10px; }}
+QScrollArea#call_scroll, QWidget#call_list {{ background: transparent; border: none; }}
+QFrame#call_card {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 14px; }}
+QFrame#call_card[tone="live"] {{ border: 2px solid {BLUE}; }}
+QFrame#call_card QLabel {{ background: transparent; border: none; }}
+QLabel#call_status {{ font-size: 18px; font-weight: 700; }}
 QLabel#call_status[tone="live"] {{ color: {BLUE}; }}
 QLabel#call_status[tone="ok"] {{ color: {GREEN_HI}; }}
 QLabel#call_status[tone="bad"] {{ color: {RED_HI}; }}
 QLabel#call_status[tone="warn"] {{ color: {AMBER}; }}
-QLabel#call_timer {{ font-size: 44px; font-weight: 300; color: #475569;
+QLabel#call_timer {{ font-size: 26px; font-weight: 300; color: #475569;
     font-family: "DejaVu Sans Mono", monospace; }}
 QLabel#call_timer[tone="live"] {{ color: {TEXT}; }}
-QLabel#call_number {{ color: {MUTED}; font-size: 15px; }}
+QLabel#call_number {{ color: {MUTED}; font-size: 13px; }}
 QLabel#call_message {{ color: {MUTED}; font-size: 13px; }}
+QLabel#call_message[tone="bad"] {{ color: {RED_HI}; font-weight: 600; }}
+QToolButton#call_close {{ background: transparent; border: 1px solid transparent;
+    border-radius: 8px; color: {MUTED}; font-size: 15px; padding: 2px 7px; }}
+QToolButton#call_close:hover {{ background: {SURFACE_HI}; color: {TEXT}; }}
+QToolButton#call_close:focus {{ border-color: {BLUE}; }}
 QListWidget#call_legs {{ background: {BG}; border: 1px solid {BORDER}; border-radius: 10px;
-    padding: 4px; font-size: 13px; }}
-QListWidget#call_legs::item {{ padding: 4px 6px; }}
+    padding: 2px 4px; font-size: 13px; }}
+QListWidget#call_legs::item {{ padding: 3px 6px; }}
+QLineEdit#add_leg_input, QSpinBox#add_leg_ring_time, QPlainTextEdit#call_notes {{
+    background: {BG}; border: 1px solid {BORDER}; border-radius: 8px; padding: 5px 8px;
+    selection-background-color: #0369a1; selection-color: white; }}
+QLineEdit#add_leg_input:focus, QSpinBox#add_leg_ring_time:focus,
+QPlainTextEdit#call_notes:focus {{ border-color: {BLUE}; }}
+QLineEdit#add_leg_input:disabled, QSpinBox#add_leg_ring_time:disabled {{ color: #64748b;
+    background: #162033; border-color: #243044; }}
+QPushButton#add_leg_button {{ padding: 6px 16px; border-radius: 8px; }}
+QComboBox#call_disposition {{ background: {BG}; }}
+QTabWidget#side_tabs::pane {{ border: 1px solid {BORDER}; border-radius: 12px;
+    background: {SURFACE}; top: -1px; }}
+QTabWidget#side_tabs > QTabBar::tab {{ background: transparent; color: {MUTED};
+    padding: 7px 16px; margin-right: 2px; border: none; border-bottom: 2px solid transparent;
+    font-weight: 600; }}
+QTabWidget#side_tabs > QTabBar::tab:selected {{ color: {TEXT}; border-bottom-color: {BLUE}; }}
+QTabWidget#side_tabs > QTabBar::tab:hover {{ color: {TEXT}; }}
+QTabWidget#side_tabs > QTabBar::tab:focus {{ color: {BLUE}; }}
+QListView#recent_list {{ background: transparent; border: none; outline: none; }}
+QListView#recent_list:focus {{ border: none; }}
+QScrollArea#provider_options_scroll {{ background: transparent; border: none; }}
+QLabel#recent_empty {{ color: {MUTED}; font-size: 13px; padding: 12px; }}
+QLabel[role="help"] {{ color: {MUTED}; font-size: 12px; }}
+QScrollBar:vertical {{ background: transparent; width: 10px; margin: 2px; }}
+QScrollBar::handle:vertical {{ background: {BORDER}; border-radius: 4px; min-height: 24px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: transparent; }}
 QStatusBar {{ background: {BG}; color: {MUTED}; border-top: 1px solid {BORDER}; }}
 """
 
@@ -112,6 +160,22 @@ def app_icon() -> QIcon:
 def apply(app: QApplication) -> None:
     app.setStyle("Fusion")  # the same look on every OS; native styles ignore parts of the QSS
     app.setStyleSheet(STYLESHEET)
+
+
+def painted(colour: str) -> str:
+    """`colour` as the active theme shows it, for widgets that paint themselves.
+
+    The stylesheet is re-coloured for the light theme by `theme`; a painter bypasses the
+    stylesheet, so it asks here. `theme` is only consulted once it was loaded (it is applied
+    after the first paint, when the settings are known).
+    """
+    import sys
+
+    theme = sys.modules.get("dialer.ui.theme")
+    if theme is None or theme.current() != "light":
+        return colour
+    mapped = theme._LIGHT.get(colour.lower(), colour)
+    return mapped if isinstance(mapped, str) else colour
 
 
 def set_tone(widget: QWidget, tone: str) -> None:

@@ -17,10 +17,22 @@ from typing import Any, TypeVar
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from dialer.app import Services, start_services
+from dialer.domain.models import CallSnapshot
+from dialer.ui.call_card import CallCard
 from dialer.ui.main_window import MainWindow
 
 T = TypeVar("T")
@@ -109,3 +121,93 @@ def gui(qtbot: QtBot, qasync_loop: qasync.QEventLoop, sandbox_env: Path) -> Iter
     finally:
         run_until_done(qtbot, window.aclose())
         run_until_done(qtbot, services.aclose())
+
+
+# --- finding widgets by their public objectNames ----------------------------------------------
+
+#: A whole sandbox call, placing to final, at the fixture's speed.
+CALL_TIMEOUT_MS = 20000
+
+W = TypeVar("W", bound=QWidget)
+
+
+def find(parent: QWidget, cls: type[W], name: str) -> W:
+    widget = parent.findChild(cls, name)
+    assert isinstance(widget, cls), f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def line(parent: QWidget, name: str) -> QLineEdit:
+    return find(parent, QLineEdit, name)
+
+
+def label(parent: QWidget, name: str) -> QLabel:
+    return find(parent, QLabel, name)
+
+
+def button(parent: QWidget, name: str) -> QPushButton:
+    return find(parent, QPushButton, name)
+
+
+def combo(parent: QWidget, name: str) -> QComboBox:
+    return find(parent, QComboBox, name)
+
+
+def cards(window: QWidget) -> list[QFrame]:
+    """The call cards in screen order (newest first)."""
+    panel = find(window, QFrame, "call_panel")
+    found = [c for c in panel.findChildren(QFrame, "call_card") if not c.isHidden()]
+    return sorted(found, key=lambda c: c.mapTo(panel, c.rect().topLeft()).y())
+
+
+def card_of(window: QWidget, uuid: str) -> CallCard:
+    """The card whose `call_uuid` property is the call's uuid."""
+    for card in window.findChildren(QFrame, "call_card"):
+        if card.property("call_uuid") == uuid:
+            assert isinstance(card, CallCard)
+            return card
+    raise AssertionError(f"no call_card for {uuid}")
+
+
+def legs_texts(card: QWidget) -> list[str]:
+    legs = find(card, QListWidget, "call_legs")
+    return [legs.item(i).text() for i in range(legs.count())]
+
+
+def active_timers(window: MainWindow) -> list[QTimer]:
+    """Timers running in the window's content: an idle window must have none (the status bar's
+    own message timeout, outside the content, stops itself)."""
+    content = window.centralWidget()
+    assert content is not None
+    return [t for t in content.findChildren(QTimer) if t.isActive()]
+
+
+class Recorder:
+    """What each call's card showed after each snapshot (connected after the window's slot)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.snapshots: list[CallSnapshot] = []
+        self.statuses: list[str] = []
+        self.legs: list[list[str]] = []
+        self.ticking: list[bool] = []
+        assert window.bridge is not None
+        window.bridge.snapshot.connect(self._seen)
+
+    def _seen(self, snapshot: CallSnapshot) -> None:
+        card = card_of(self.window, snapshot.uuid)
+        self.snapshots.append(snapshot)
+        self.statuses.append(label(card, "call_status").text())
+        self.legs.append(legs_texts(card))
+        self.ticking.append(card.ticking)
+
+    def of(self, uuid: str) -> list[CallSnapshot]:
+        return [s for s in self.snapshots if s.uuid == uuid]
+
+    def uuids(self) -> list[str]:
+        """Calls seen, in the order they were first seen."""
+        return list(dict.fromkeys(s.uuid for s in self.snapshots))
+
+    def final(self, uuid: str | None = None) -> bool:
+        mine = self.of(uuid) if uuid else self.snapshots
+        return bool(mine) and mine[-1].final

@@ -1,122 +1,271 @@
-"""The call panel on its own: rendering rules that a sandbox call does not reach."""
+"""The live call panel: one card per call, driven through the real sandbox (rendering rules
+a sandbox call does not reach are in test_call_card.py).
+
+Controls are found by objectName inside their call's card (`call_uuid` property).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QSpinBox, QToolButton
 from pytestqt.qtbot import QtBot
 
-from dialer.domain.models import CallSnapshot, CallStatus, Leg, LegRole, LegState
-from dialer.ui.call_panel import CallPanel, format_talk_time
-
-
-def snapshot(status: CallStatus, **update: object) -> CallSnapshot:
-    base = CallSnapshot(
-        uuid="u1",
-        account="acme",
-        provider="acme",
-        to_number="+919876543210",
-        from_number="+918069000001",
-        call_id="c1",
-        status=status,
-    )
-    return base.model_copy(update=update)
-
-
-@pytest.fixture
-def panel(qtbot: QtBot) -> CallPanel:
-    widget = CallPanel()
-    qtbot.addWidget(widget)
-    return widget
-
-
-def test_hangup_the_provider_lacks_is_disabled_with_its_reason(panel: CallPanel) -> None:
-    panel.show_snapshot(
-        snapshot(CallStatus.INITIATED), hangup_unavailable="Acme's API has no hangup"
-    )
-    assert not panel.hangup_button.isEnabled()
-    assert panel.hangup_button.toolTip() == "Acme's API has no hangup"
-
-
-def test_hangup_waits_for_the_provider_call_id(panel: CallPanel) -> None:
-    panel.show_snapshot(snapshot(CallStatus.DIALING, call_id=None), hangup_unavailable=None)
-    assert not panel.hangup_button.isEnabled()
-    assert "accepted" in panel.hangup_button.toolTip()
-    panel.show_snapshot(snapshot(CallStatus.INITIATED), hangup_unavailable=None)
-    assert panel.hangup_button.isEnabled()
-
-
-def test_ringing_words_follow_the_legs(panel: CallPanel) -> None:
-    agent = Leg(role=LegRole.AGENT, number="+919800000001", state=LegState.DIALING)
-    panel.show_snapshot(snapshot(CallStatus.INITIATED, legs=(agent,)), hangup_unavailable=None)
-    assert panel.status_label.text() == "Ringing your phone…"
-    joined = agent.model_copy(update={"state": LegState.JOINED})
-    customer = Leg(role=LegRole.DESTINATION, number="+919876543210", state=LegState.DIALING)
-    panel.show_snapshot(
-        snapshot(CallStatus.INITIATED, legs=(joined, customer)), hangup_unavailable=None
-    )
-    assert panel.status_label.text() == "Ringing the customer…"
-    assert panel.legs_list.count() == 2
-
-
-@pytest.mark.parametrize(
-    ("status", "words"),
-    [
-        (CallStatus.ANSWER, "answered"),
-        (CallStatus.NO_ANSWER, "no answer"),
-        (CallStatus.BUSY, "busy"),
-        (CallStatus.FAILED, "failed"),
-        (CallStatus.CANCELED, "canceled"),
-        (CallStatus.UNKNOWN, "check before redialing"),
-    ],
+from dialer.domain.models import CallStatus
+from tests.gui.conftest import (
+    CALL_TIMEOUT_MS,
+    Gui,
+    Recorder,
+    active_timers,
+    button,
+    card_of,
+    cards,
+    find,
+    label,
+    legs_texts,
+    line,
 )
-def test_final_statuses_show_code_words_and_message(
-    panel: CallPanel, status: CallStatus, words: str
+from tests.gui.test_call_card import snapshot
+
+# --- against the sandbox --------------------------------------------------------------------------
+
+
+def test_call_end_to_end_through_the_sandbox(gui: Gui, qtbot: QtBot) -> None:
+    window = gui.window
+    seen = Recorder(window)
+    number_input = line(window, "number_input")
+    call_button = button(window, "call_button")
+    assert active_timers(window) == []
+
+    qtbot.keyClicks(number_input, "+91 98765 43210")
+    assert call_button.isEnabled()
+    qtbot.mouseClick(call_button, Qt.MouseButton.LeftButton)
+    assert not call_button.isEnabled()  # disabled at once, before any network reply
+    assert call_button.text() == "Calling…"
+
+    qtbot.waitUntil(
+        lambda: any(s.status == "ANSWER" and not s.final for s in seen.snapshots),
+        timeout=CALL_TIMEOUT_MS,
+    )
+    assert call_button.isEnabled(), "another call may be placed while this one is live"
+    connected = next(i for i, s in enumerate(seen.snapshots) if s.status == "ANSWER")
+    assert "Connected" in seen.statuses[connected] and "ANSWER" in seen.statuses[connected]
+    assert seen.ticking[connected], "the talk timer runs while connected"
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+
+    (card,) = cards(window)
+    assert card.property("call_uuid") == seen.snapshots[-1].uuid
+    final_status = label(card, "call_status").text()
+    assert "ended" in final_status and "ANSWER" in final_status
+    assert label(card, "call_timer").text() == "00:08"  # the sandbox talks 8 s
+    assert seen.statuses[0].startswith("Placing")
+    both = [legs for legs in seen.legs if len(legs) == 2]
+    assert both, f"never showed both legs: {seen.legs}"
+    assert any("agent" in text for text in both[-1]) and any("Customer" in t for t in both[-1])
+    assert not button(card, "hangup_button").isEnabled()
+    assert not button(card, "add_leg_button").isEnabled()
+    assert call_button.isEnabled()
+    assert active_timers(window) == [], "no timer may run once the call is over"
+
+    # The timeline went through every step and ends on the final status.
+    timeline = card_of(window, card.property("call_uuid")).timeline
+    assert timeline.steps == [
+        ("Placing", "done"),
+        ("Agent ringing", "done"),
+        ("Customer ringing", "done"),
+        ("Connected", "done"),
+        ("Ended · ANSWER", "ok"),
+    ]
+    assert "Ended · ANSWER: ended" in timeline.accessibleDescription()
+
+    rows = gui.services.history.recent(10)
+    assert len(rows) == 1
+    assert rows[0].status == "ANSWER" and rows[0].to_number == "+919876543210"
+    assert rows[0].final
+
+
+def test_hangup_while_ringing_cancels(
+    gui: Gui, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    panel.show_snapshot(
-        snapshot(status, final=True, message="from the provider"), hangup_unavailable=None
+    # Slower simulated time (read when the first call starts the sandbox) leaves seconds, not
+    # fractions of one, between the hang-up becoming possible and the ringing running out.
+    monkeypatch.setenv("DIALER_SANDBOX_SPEED", "5")
+    window = gui.window
+    seen = Recorder(window)
+
+    # A customer number ending 1111 rings for a long while in the sandbox.
+    line(window, "number_input").setText("+91 98765 41111")
+    line(window, "number_input").setFocus()
+    qtbot.keyClick(line(window, "number_input"), Qt.Key.Key_Return)  # Enter places the call
+    qtbot.waitUntil(lambda: bool(cards(window)), timeout=CALL_TIMEOUT_MS)
+    hangup = button(cards(window)[0], "hangup_button")
+    qtbot.waitUntil(hangup.isEnabled, timeout=CALL_TIMEOUT_MS)
+    assert seen.snapshots[-1].status == "INITIATED"
+    qtbot.mouseClick(hangup, Qt.MouseButton.LeftButton)
+    assert hangup.text() == "Hanging up…" and not hangup.isEnabled()
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+
+    assert seen.snapshots[-1].status == "CANCELED"
+    assert "CANCELED" in label(cards(window)[0], "call_status").text()
+    assert gui.services.history.recent(10)[0].status == "CANCELED"
+
+
+def test_double_click_places_one_call(gui: Gui, qtbot: QtBot) -> None:
+    window = gui.window
+    seen = Recorder(window)
+    call_button = button(window, "call_button")
+    qtbot.keyClicks(line(window, "number_input"), "9876543210")
+    qtbot.mouseDClick(call_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(call_button, Qt.MouseButton.LeftButton)
+    window.request_call()  # even a direct second request is refused while one is placed
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+
+    assert len(seen.uuids()) == 1
+    assert len(gui.services.history.recent(10)) == 1
+    assert len(cards(window)) == 1
+
+
+def test_several_calls_at_once_each_in_its_own_card(
+    gui: Gui, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_SANDBOX_SPEED", "5")
+    window = gui.window
+    seen = Recorder(window)
+    number_input = line(window, "number_input")
+    call_button = button(window, "call_button")
+    for number in ("+91 98765 41111", "+91 98765 31111"):  # both ring for a long while
+        number_input.setText(number)
+        qtbot.waitUntil(call_button.isEnabled, timeout=CALL_TIMEOUT_MS)
+        qtbot.mouseClick(call_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(seen.uuids()) == 2, timeout=CALL_TIMEOUT_MS)
+    first, second = seen.uuids()
+    shown = cards(window)
+    assert [c.property("call_uuid") for c in shown] == [second, first]  # newest first
+
+    newest = card_of(window, second)
+    hangup = button(newest, "hangup_button")
+    qtbot.waitUntil(hangup.isEnabled, timeout=CALL_TIMEOUT_MS)
+    qtbot.mouseClick(hangup, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seen.final(second), timeout=CALL_TIMEOUT_MS)
+    assert seen.of(second)[-1].status == "CANCELED"
+    assert not seen.final(first), "hanging up one call leaves the other ringing"
+    older_hangup = button(card_of(window, first), "hangup_button")
+    assert older_hangup.isEnabled()
+    qtbot.mouseClick(older_hangup, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seen.final(first), timeout=CALL_TIMEOUT_MS)
+    assert {r.status for r in gui.services.history.recent(10)} == {"CANCELED"}
+
+
+def test_add_participant_to_a_connected_call(
+    gui: Gui, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_SANDBOX_SPEED", "4")  # 2 s of talk: time to add someone
+    window = gui.window
+    seen = Recorder(window)
+    line(window, "number_input").setText("+91 98765 43210")
+    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(cards(window)), timeout=CALL_TIMEOUT_MS)
+    card = cards(window)[0]
+    add_input, add_button = line(card, "add_leg_input"), button(card, "add_leg_button")
+    ring = find(card, QSpinBox, "add_leg_ring_time")
+    assert ring.value() == 30 and ring.toolTip()
+    qtbot.waitUntil(
+        lambda: any(s.status == "ANSWER" for s in seen.snapshots), timeout=CALL_TIMEOUT_MS
     )
-    assert status.value in panel.status_label.text()
-    assert words in panel.status_label.text().lower()
-    assert panel.message_label.text() == "from the provider"
-    assert not panel.hangup_button.isEnabled() and not panel.ticking
+    assert add_input.isEnabled() and not add_button.isEnabled()  # nothing typed yet
+    assert "number first" in add_button.toolTip()
+    qtbot.keyClicks(add_input, "+91 98450 12345")
+    assert add_button.isEnabled()
+    qtbot.mouseClick(add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: add_input.text() == "", timeout=CALL_TIMEOUT_MS)  # accepted
+    qtbot.waitUntil(lambda: len(legs_texts(card)) == 3, timeout=CALL_TIMEOUT_MS)
+    assert legs_texts(card)[2].startswith("Participant") and "+919845012345" in legs_texts(card)[2]
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
 
 
-def test_timer_ticks_only_while_connected(panel: CallPanel) -> None:
-    assert not panel.ticking
-    started = datetime.now(UTC) - timedelta(seconds=75)
-    panel.show_snapshot(snapshot(CallStatus.ANSWER, connected_at=started), hangup_unavailable=None)
-    assert panel.ticking
-    assert panel.timer_label.text() in ("01:15", "01:16")
-    panel.show_snapshot(
-        snapshot(
-            CallStatus.ANSWER,
-            final=True,
-            connected_at=started,
-            ended_at=started + timedelta(seconds=80),
-            duration=80,
+def test_notes_and_outcome_are_saved_to_history(gui: Gui, qtbot: QtBot) -> None:
+    window = gui.window
+    seen = Recorder(window)
+    line(window, "number_input").setText("+91 98765 40000")  # busy
+    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+    uuid = seen.snapshots[-1].uuid
+    card = card_of(window, uuid)
+    notes = find(card, QPlainTextEdit, "call_notes")
+    outcome = find(card, QComboBox, "call_disposition")
+    assert outcome.isEditable()
+    common = ["Interested", "Not interested", "Call back", "Wrong number", "Voicemail"]
+    assert [outcome.itemText(i) for i in range(1, outcome.count())] == [
+        *common,
+        "No answer",
+        "Other",
+    ]
+    qtbot.keyClicks(notes, "Busy; try after 3 pm")
+    outcome.setCurrentIndex(outcome.findText("Call back"))
+
+    def saved() -> bool:
+        entry = gui.services.history.get(uuid)
+        return entry is not None and (entry.notes, entry.disposition) == (
+            "Busy; try after 3 pm",
+            "Call back",
+        )
+
+    qtbot.waitUntil(saved, timeout=5000)
+
+    # A team's own outcome words work too; closing the card saves at once.
+    outcome.setEditText("Sent brochure")
+    close = find(card, QToolButton, "call_close")
+    assert close.isVisible()
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert cards(window) == []
+    qtbot.waitUntil(
+        lambda: (
+            (entry := gui.services.history.get(uuid)) is not None
+            and entry.disposition == "Sent brochure"
         ),
-        hangup_unavailable=None,
+        timeout=5000,
     )
-    assert not panel.ticking
-    assert panel.timer_label.text() == "01:20"
+    assert label(window, "call_panel_idle").isVisible()
 
 
-def test_talk_time_format() -> None:
-    assert format_talk_time(0) == "00:00"
-    assert format_talk_time(59.9) == "00:59"
-    assert format_talk_time(3599) == "59:59"
-    assert format_talk_time(3600 + 62) == "1:01:02"
-    assert format_talk_time(-5) == "00:00"
+def test_provider_errors_read_as_text_with_the_code(gui: Gui, qtbot: QtBot) -> None:
+    window = gui.window
+    seen = Recorder(window)
+    # The sandbox refuses to queue a call to a number ending 5020 (a documented error code).
+    qtbot.keyClicks(line(window, "number_input"), "+91 98765 45020")
+    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.tasks.dial_task is None, timeout=5000)
+
+    card = cards(window)[0]
+    message = label(card, "call_message").text()
+    assert message and "Traceback" not in message
+    assert "code" in message.lower()
+    assert "FAILED" in label(card, "call_status").text()
+    assert window.statusBar().currentMessage() == message
+    assert button(window, "call_button").isEnabled()
 
 
-def test_an_error_about_the_shown_call_keeps_its_final_status(panel: CallPanel) -> None:
-    panel.show_snapshot(
-        snapshot(CallStatus.FAILED, call_id=None, final=True), hangup_unavailable=None
-    )
-    panel.show_error("the provider refused (code 5020)", headline=None)
-    assert panel.status_label.text() == "Call not placed — FAILED"
-    assert panel.message_label.text() == "the provider refused (code 5020)"
-    panel.show_error("no account named 'x'")
-    assert panel.status_label.text() == "Call not placed"
+def test_controls_the_provider_lacks_are_disabled_with_the_reason(gui: Gui, qtbot: QtBot) -> None:
+    """Snapshots as the Alohaa and Acefone adapters report them, fed through the bridge."""
+    window = gui.window
+    assert window.bridge is not None
+    alohaa = snapshot(CallStatus.PLACED, uuid="a1", provider="alohaa", account="aloha")
+    window.bridge.snapshot.emit(alohaa)
+    card = card_of(window, "a1")
+    hangup, add = button(card, "hangup_button"), button(card, "add_leg_button")
+    assert not hangup.isEnabled() and hangup.toolTip() == "Alohaa's API has no click-to-call hangup"
+    assert not add.isEnabled() and "cannot add a participant" in add.toolTip()
+    assert not line(card, "add_leg_input").isEnabled()
+    assert "waiting for the outcome" in label(card, "call_status").text()
+
+    acefone = snapshot(CallStatus.INITIATED, uuid="b1", provider="acefone", call_id=None)
+    window.bridge.snapshot.emit(acefone)
+    card = card_of(window, "b1")
+    assert not button(card, "hangup_button").isEnabled()
+    from dialer.providers.acefone import NOT_LISTED_YET
+
+    assert button(card, "hangup_button").toolTip() == NOT_LISTED_YET
+    window.bridge.snapshot.emit(acefone.model_copy(update={"call_id": "c9"}))
+    assert button(card, "hangup_button").isEnabled()
+    assert [c.property("call_uuid") for c in cards(window)] == ["b1", "a1"]

@@ -267,7 +267,7 @@ def test_reopen_keeps_rows(db_path: Path) -> None:
 def test_schema_version_wal_and_busy_timeout(store: HistoryStore, db_path: Path) -> None:
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in raw.execute("PRAGMA table_info(calls)")]
         indexes = {r[1] for r in raw.execute("PRAGMA index_list(calls)")}
@@ -292,8 +292,19 @@ def test_schema_version_wal_and_busy_timeout(store: HistoryStore, db_path: Path)
         "notes",
         "disposition",
         "digits",
+        "rdigits",
+        "search_text",
+        "source",
     ]
-    assert {"calls_started_at", "calls_digits"} <= indexes
+    assert {
+        "calls_started_at",
+        "calls_digits",
+        "calls_rdigits",
+        "calls_status_started",
+        "calls_account_started",
+        "calls_duration",
+        "calls_provider_call",
+    } <= indexes
     conn = store._connection()
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
 
@@ -432,3 +443,117 @@ def test_entry_is_frozen() -> None:
     )
     with pytest.raises(ValueError):
         entry.notes = "changed"  # type: ignore[misc]
+
+
+# --- schema 1 -> 2 ---------------------------------------------------------------------------
+
+
+def make_v1_history(path: Path) -> None:
+    """A history file exactly as release 1 wrote it (its schema step and its upsert's columns)."""
+    from dialer.services.history_schema import MIGRATIONS
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    MIGRATIONS[1](raw)
+    raw.execute("PRAGMA user_version = 1")
+    rows = [
+        ("u-old", "acme", "sandbox", "c-1", "+919876543210", "+918069000001", "ANSWER", 1,
+         "2024-05-01T10:00:00Z", 60, "Größe passt, callback friday", "interested",
+         "919876543210"),
+        ("u-none", "acme", "sandbox", None, "+12015550123", None, "DIALING", 0, None, None, "",
+         "", "12015550123"),
+    ]  # fmt: skip
+    raw.executemany(
+        "INSERT INTO calls (uuid, account, provider, call_id, to_number, from_number, status, "
+        "final, started_at, duration, notes, disposition, digits) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    raw.close()
+
+
+def test_a_version_1_history_is_upgraded_in_place(db_path: Path) -> None:
+    make_v1_history(db_path)
+    with HistoryStore(db_path) as store:
+        raw = sqlite3.connect(db_path)
+        try:
+            assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+            rdigits, text, source = raw.execute(
+                "SELECT rdigits, search_text, source FROM calls WHERE uuid = 'u-old'"
+            ).fetchone()
+        finally:
+            raw.close()
+        assert rdigits == "012345678919"
+        assert "grösse passt" in text and "interested" in text and "acme" in text
+        assert source == "app"
+        old = store.get("u-old")
+        assert old is not None
+        assert (old.notes, old.duration, old.status) == (
+            "Größe passt, callback friday",
+            60,
+            CallStatus.ANSWER,
+        )
+        # Old rows are found through the new indexes: last digits, prefix, FTS words.
+        assert [e.uuid for e in store.recent(search="43210")] == ["u-old"]
+        assert [e.uuid for e in store.recent(search="+1 201 555")] == ["u-none"]
+        assert [e.uuid for e in store.recent(search="GRÖSSE")] == ["u-old"]
+        assert [e.uuid for e in store.recent(search="friday")] == ["u-old"]
+        # The row without a start time still has a place in the order (first to last).
+        assert {e.uuid for e in store.recent()} == {"u-old", "u-none"}
+        assert [e.uuid for e in store.unfinished()] == ["u-none"]
+        # And new writes keep working on the upgraded file.
+        store.record(snap(to="+919876500000"))
+        assert len(store.recent(search="+91 98765")) == 2
+
+
+def test_a_failed_upgrade_leaves_version_1_intact(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dialer.services import history_schema
+
+    make_v1_history(db_path)
+    real_step = history_schema.MIGRATIONS[2]
+
+    def broken(conn: sqlite3.Connection) -> None:
+        real_step(conn)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setitem(history_schema.MIGRATIONS, 2, broken)
+    with pytest.raises(DialerError):
+        HistoryStore(db_path)
+    raw = sqlite3.connect(db_path)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        columns = [r[1] for r in raw.execute("PRAGMA table_info(calls)")]
+        assert "rdigits" not in columns
+        assert raw.execute("SELECT count(*) FROM calls").fetchone()[0] == 2
+    finally:
+        raw.close()
+    monkeypatch.setitem(history_schema.MIGRATIONS, 2, real_step)
+    with HistoryStore(db_path) as store:
+        assert store.get("u-old") is not None
+
+
+def test_two_processes_upgrading_at_once_both_open_it(db_path: Path) -> None:
+    """The window and a `dialer history` run may both find the old file: one upgrades, the
+    other waits for its write lock, sees version 2 and does nothing."""
+    make_v1_history(db_path)
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            HistoryStore(db_path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with HistoryStore(db_path) as store:
+        assert len(store.recent()) == 2
