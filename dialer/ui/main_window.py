@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from dialer.ui.account_picker import AccountPicker
 from dialer.ui.call_panel import CallPanel
 from dialer.ui.dialpad import DialPad
+from dialer.ui.history_window import HistoryWindow
 from dialer.ui.number_entry import NumberEntry
 from dialer.ui.provider_options import unavailable
 from dialer.ui.side_tabs import SideTabs
@@ -88,6 +89,12 @@ class MainWindow(QMainWindow):
         self.settings_button.setText("⚙")
         self.settings_button.setToolTip("Accounts and preferences (Ctrl+,)")
         self.settings_button.setAccessibleName("Settings")
+        self.history_button = QToolButton(central)
+        self.history_button.setObjectName("open_history")
+        self.history_button.setText("↺")
+        self.history_button.setToolTip("Call history and recordings (Ctrl+H)")
+        self.history_button.setAccessibleName("Call history")
+        self.history = HistoryWindow(self)
         self.entry = NumberEntry(central)
         self.number_input = self.entry.number_input
         self.number_preview = self.entry.number_preview
@@ -106,6 +113,7 @@ class MainWindow(QMainWindow):
         self.entry.submitted.connect(self.request_call)
         self.call_button.clicked.connect(self.request_call)
         self.settings_button.clicked.connect(self.open_settings)
+        self.history_button.clicked.connect(self.history.open)
         self.dialpad.key_pressed.connect(self.entry.append)
         self.dialpad.backspace_pressed.connect(self.entry.backspace)
         self.dialpad.clear_pressed.connect(self.number_input.clear)
@@ -138,7 +146,11 @@ class MainWindow(QMainWindow):
         # Bottom-aligned with the combo boxes, not with their captions.
         gear = QVBoxLayout()
         gear.addStretch(1)
-        gear.addWidget(self.settings_button)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.history_button)
+        buttons.addWidget(self.settings_button)
+        gear.addLayout(buttons)
         top.addLayout(gear)
         left = QVBoxLayout()
         left.setSpacing(12)
@@ -173,6 +185,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.call_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.settings_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.history_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.dialpad.finish_setup()
         self.recent_list = self.side_tabs.finish_setup()
         self.recent_list.number_chosen.connect(self.redial)
@@ -181,6 +194,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Return", self.request_call),
             ("Ctrl+Enter", self.request_call),
             ("Ctrl+,", self.open_settings),
+            ("Ctrl+H", self.history.open),
             ("Ctrl+L", self.focus_number),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -222,6 +236,7 @@ class MainWindow(QMainWindow):
         """
         if self.bridge is not None:
             self.bridge.detach()
+        await self.history.aclose()
         await self.tasks.aclose()
 
     # --- the call button ----------------------------------------------------------------------
@@ -376,6 +391,7 @@ class MainWindow(QMainWindow):
         chain: list[QWidget] = [
             self.account_selector,
             self.caller_id_selector,
+            self.history_button,
             self.settings_button,
             self.number_input,
             self.call_button,

@@ -60,10 +60,12 @@ QPushButton#hangup_button:hover {{ background: {RED_HI}; }}
 QPushButton#hangup_button:focus {{ border: 2px solid {TEXT}; }}
 QPushButton#hangup_button:disabled {{ background: #3a2024; color: #a38a8d; }}
 QPushButton:focus {{ border-color: {BLUE}; }}
-QToolButton#open_settings {{ background: {SURFACE}; border: 1px solid {BORDER};
-    border-radius: 8px; font-size: 18px; padding: 4px 8px; min-height: 24px; color: {MUTED}; }}
-QToolButton#open_settings:hover {{ background: {SURFACE_HI}; color: {TEXT}; }}
-QToolButton#open_settings:focus {{ border-color: {BLUE}; }}
+QToolButton#open_settings, QToolButton#open_history {{
+    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px; font-size: 18px;
+    padding: 4px 8px; min-height: 24px; color: {MUTED}; }}
+QToolButton#open_settings:hover, QToolButton#open_history:hover {{
+    background: {SURFACE_HI}; color: {TEXT}; }}
+QToolButton#open_settings:focus, QToolButton#open_history:focus {{ border-color: {BLUE}; }}
 QFrame#call_panel {{ background: transparent; border: none; }}
 QFrame#call_panel QLabel {{ background: transparent; }}
 QLabel#call_panel_title, QLabel[role="heading"] {{ color: {MUTED}; font-size: 12px;

@@ -217,9 +217,10 @@ def tab_through(window: MainWindow, qtbot: QtBot, start: QWidget, count: int) ->
 def test_tab_order_follows_the_layout(gui: Gui, qtbot: QtBot) -> None:
     window = gui.window
     line(window, "number_input").setText("+91 98765 43210")
-    assert tab_through(window, qtbot, combo(window, "account_selector"), 7) == [
+    assert tab_through(window, qtbot, combo(window, "account_selector"), 8) == [
         "account_selector",
         "caller_id_selector",
+        "open_history",
         "open_settings",
         "number_input",
         "call_button",

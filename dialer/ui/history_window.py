@@ -1,0 +1,63 @@
+"""The call history in a window of its own, opened from the main window (Ctrl+H).
+
+A table of thousands of calls needs room the dialer's compact main window does not have, and
+agents look things up while a call runs, so it is a separate, non-modal window. It is built on
+first use: its modules (and QtMultimedia, on first play) cost nothing at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dialer.ui.history_view import HistoryView
+    from dialer.ui.main_window import MainWindow
+
+
+class HistoryWindow:
+    def __init__(self, main: MainWindow) -> None:
+        self._main = main
+        self.view: HistoryView | None = None
+
+    def open(self) -> None:
+        main = self._main
+        controller, bridge = main.controller, main.bridge
+        if controller is None or bridge is None:
+            main.statusBar().showMessage("History opens once the dialer has started", 5000)
+            return
+        if self.view is None:
+            from PySide6.QtCore import Qt
+
+            from dialer.services.recordings import RecordingCache
+            from dialer.ui.history_view import HistoryView
+
+            view = HistoryView(
+                controller.history,
+                controller.client,
+                main,
+                recordings=RecordingCache.from_preferences(controller.settings.preferences),
+            )
+            view.setWindowFlag(Qt.WindowType.Window, True)
+            view.setWindowTitle("Call history — Dialer")
+            view.resize(960, 600)
+            view.redial_requested.connect(self._redial)
+            bridge.snapshot.connect(self._calls_changed)
+            self.view = view
+        self.view.show()
+        self.view.raise_()
+        self.view.activateWindow()
+
+    def _redial(self, number: str) -> None:
+        """The number goes back into the main window's box; calling stays the agent's choice."""
+        self._main.redial(number)
+        self._main.raise_()
+        self._main.activateWindow()
+
+    def _calls_changed(self, _snapshot: object) -> None:
+        if self.view is not None:
+            self.view.refresh()
+
+    async def aclose(self) -> None:
+        """Stop the view's background work before the store and HTTP client close."""
+        if self.view is not None:
+            await self.view.aclose()
