@@ -164,6 +164,11 @@ class Provider(ABC):
         """Check the address and the credentials; returns a short human summary."""
         raise Unsupported(f"{self.title} offers no connection test")
 
+    async def caller_id_labels(self) -> dict[str, str]:
+        """Readable names for the account's caller IDs, where they are ids rather than numbers
+        (Kazoo endpoints): the caller-ID selector shows these instead of raw ids."""
+        return {}
+
     def poll_interval(self, current: CallSnapshot) -> float:
         """Seconds until the next status poll; providers back off while a call rings or talks."""
         return 1.0

@@ -128,6 +128,16 @@ class KazooProvider(Provider):
         #: Replaced by tests with a fake clock; the give-up delay follows it.
         self.clock: Clock = _utcnow
 
+    async def caller_id_labels(self) -> dict[str, str]:
+        """Endpoint names (and extensions) for the caller-ID selector."""
+        labels: dict[str, str] = {}
+        for endpoint in await self.endpoints.list():
+            c2c_id, name = str(endpoint.get("id") or ""), str(endpoint.get("name") or "")
+            extension = endpoint.get("extension")
+            if c2c_id and name:
+                labels[c2c_id] = f"{name} (ext. {extension})" if extension else name
+        return labels
+
     @classmethod
     def normalize_account(cls, account: Account, region: str = "IN") -> Account:
         validate_settings(cls.settings_model, account.settings)

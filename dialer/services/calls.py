@@ -118,13 +118,13 @@ class CallController:
     # --- the call ----------------------------------------------------------------------------
 
     def provider_for(self, account: Account) -> Provider:
-        """Build the provider now; the secret comes from the cache `_provider` fills off-thread."""
+        """Build the provider now; the secret comes from the cache `provider` fills off-thread."""
         return build_provider(account, self.client, self._cached_secret)
 
     def _cached_secret(self, account: str) -> str | None:
         return self._secrets.get(account) or self._secret_lookup(account)
 
-    async def _provider(self, account: Account) -> Provider:
+    async def provider(self, account: Account) -> Provider:
         """The provider, its secret read on a worker thread: a keyring read is a D-Bus round
         trip (or an unlock prompt) that must not freeze the window."""
         if registry.get(account.provider).needs_secret and account.name not in self._secrets:
@@ -180,7 +180,7 @@ class CallController:
         try:
             if self.before_place is not None:
                 await self.before_place(request)
-            provider = await self._provider(acc)
+            provider = await self.provider(acc)
         except BaseException:
             self._placing.discard(key)
             raise
@@ -237,7 +237,7 @@ class CallController:
         """Poll until the call is final; transient failures are retried, then given up on."""
         if snapshot.final:
             return snapshot
-        provider = await self._provider(self.settings.account(snapshot.account))
+        provider = await self.provider(self.settings.account(snapshot.account))
         current = snapshot
         failing_since: float | None = None
         loop = asyncio.get_running_loop()
@@ -274,7 +274,7 @@ class CallController:
 
     async def hangup(self, uuid: str) -> None:
         snapshot = self._require_live(uuid)
-        provider = await self._provider(self.settings.account(snapshot.account))
+        provider = await self.provider(self.settings.account(snapshot.account))
         await provider.hangup(snapshot)
 
     async def add_leg(self, uuid: str, number: str) -> None:
@@ -282,7 +282,7 @@ class CallController:
         parsed = numbers.parse(number, self.settings.preferences.default_region)
         if not parsed.valid or parsed.e164 is None:
             raise InvalidNumber(f"cannot add {number.strip()[:64]!r}: {parsed.reason}")
-        provider = await self._provider(self.settings.account(snapshot.account))
+        provider = await self.provider(self.settings.account(snapshot.account))
         await provider.add_leg(snapshot, parsed.e164)
 
     def _require_live(self, uuid: str) -> CallSnapshot:

@@ -224,6 +224,17 @@ class AccountPicker(QWidget):
             else "The number the customer sees"
         )
 
+    def set_caller_id_labels(self, account_name: str, labels: dict[str, str]) -> None:
+        """Names the provider gave for the caller IDs (e.g. Kazoo endpoint names), applied if
+        that account is still the one shown."""
+        if self.current_account() != account_name:
+            return
+        combo = self.caller_id_selector
+        for index in range(combo.count()):
+            label = labels.get(str(combo.itemData(index)))
+            if label:
+                combo.setItemText(index, label)
+
     def _default_choice(self, provider: type[Provider], account: Account) -> str | None:
         """The remembered choice; else shuffle where the account shuffles by default."""
         assert self._settings is not None

@@ -330,6 +330,8 @@ class MainWindow(QMainWindow):
         provider = self._provider(account.provider) if account is not None else None
         self.entry.set_provider(provider)
         self.options.set_account(provider, account)
+        if account is not None and self.controller is not None:
+            self.tasks.label_caller_ids(account.name)
         self.refresh_call_button()
 
     def open_settings(self) -> None:

@@ -239,6 +239,29 @@ class WindowTasks(QObject):
                 f"Could not save the caller ID choice: {exc}", 10000
             )
 
+    def label_caller_ids(self, account_name: str) -> None:
+        """Ask the provider for names of caller IDs that are ids, not numbers (Kazoo)."""
+        self._spawn(self._label_caller_ids(account_name))
+
+    async def _label_caller_ids(self, account_name: str) -> None:
+        from dialer import numbers
+        from dialer.domain.errors import DialerError
+
+        window = self.window
+        controller, settings = window.controller, window.settings
+        if controller is None or settings is None or not settings.has_account(account_name):
+            return
+        account = settings.account(account_name)
+        if all(numbers.parse(c).valid for c in account.caller_ids):
+            return  # plain numbers label themselves
+        try:
+            provider = await controller.provider(account)
+            labels = await provider.caller_id_labels()
+        except DialerError as exc:  # ids stay as they are; say why once
+            log.info("caller-ID names unavailable for %s: %s", account_name, exc)
+            return
+        window.picker.set_caller_id_labels(account_name, labels)
+
     def refresh_recent(self) -> None:
         """Reload the recent numbers; a request while one runs is served once it is done."""
         if self._recent_task is not None and not self._recent_task.done():

@@ -1006,3 +1006,15 @@ def test_cli_field_values_are_typed_by_the_schema() -> None:
                       ("whitelist=^1", "JSON"), ("name", "KEY=VALUE")]:  # fmt: skip
         with pytest.raises(ConfigError, match=text):
             doc(bad)
+
+
+def test_caller_id_labels_name_the_endpoints(sim: Sim) -> None:
+    sales = sim.endpoint()
+    other = sim.endpoint(name="Back office", extension="2002")
+
+    async def go(client: httpx.AsyncClient) -> dict[str, str]:
+        return await make(sim, client, sales).caller_id_labels()
+
+    labels = run(go)
+    assert labels[sales] == "Sales (ext. 1001)"
+    assert labels[other] == "Back office (ext. 2002)"
