@@ -155,7 +155,9 @@ class Provider(ABC):
     async def hangup(self, current: CallSnapshot) -> None:
         raise Unsupported(self.missing_reasons.get("hangup", f"{self.title} has no hangup API"))
 
-    async def add_leg(self, current: CallSnapshot, number: str) -> Leg:
+    async def add_leg(
+        self, current: CallSnapshot, number: str, *, ring_time: int | None = None
+    ) -> Leg:
         raise Unsupported(
             self.missing_reasons.get("add_leg", f"{self.title} cannot add a participant")
         )

@@ -285,12 +285,15 @@ class CloudDialerProvider(Provider):
         self._raise_for_error(response, "GET /calls/{call_id}")
         return read_status(current, self.read_json(response), self._leg_number)
 
-    async def add_leg(self, current: CallSnapshot, number: str) -> Leg:
+    async def add_leg(
+        self, current: CallSnapshot, number: str, *, ring_time: int | None = None
+    ) -> Leg:
         wire = self._dialable(number, "the participant's number")
+        ring = ring_time if ring_time is not None else self._settings.max_ring_time
         response = await self._send(
             "POST",
             f"{self._call_path(current)}/add-leg",
-            json={"number": wire, "max_ring_time": self._settings.max_ring_time},
+            json={"number": wire, "max_ring_time": ring},
         )
         self._raise_for_error(response, "POST /calls/{call_id}/add-leg")
         self.read_json(response)

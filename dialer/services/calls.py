@@ -115,6 +115,11 @@ class CallController:
             except Exception:  # a broken listener must not stop the call being followed
                 log.exception("call listener failed")
 
+    def report(self, snapshot: CallSnapshot) -> None:
+        """A call update that came from outside a follow (issue 9: a provider's status push):
+        the live-call table and every listener see it as if a poll had found it."""
+        self._emit(snapshot)
+
     # --- the call ----------------------------------------------------------------------------
 
     def provider_for(self, account: Account) -> Provider:
@@ -277,13 +282,14 @@ class CallController:
         provider = await self.provider(self.settings.account(snapshot.account))
         await provider.hangup(snapshot)
 
-    async def add_leg(self, uuid: str, number: str) -> None:
+    async def add_leg(self, uuid: str, number: str, *, ring_time: int | None = None) -> None:
+        """Dial one more participant into a live call; `ring_time` (s) overrides the account's."""
         snapshot = self._require_live(uuid)
         parsed = numbers.parse(number, self.settings.preferences.default_region)
         if not parsed.valid or parsed.e164 is None:
             raise InvalidNumber(f"cannot add {number.strip()[:64]!r}: {parsed.reason}")
         provider = await self.provider(self.settings.account(snapshot.account))
-        await provider.add_leg(snapshot, parsed.e164)
+        await provider.add_leg(snapshot, parsed.e164, ring_time=ring_time)
 
     def _require_live(self, uuid: str) -> CallSnapshot:
         try:

@@ -172,3 +172,25 @@ def test_secret_is_read_off_the_event_loop_thread_and_cached(history: HistorySto
     asyncio.run(go())
     assert len(threads) == 1
     assert threads[0] is not threading.main_thread()
+
+
+def test_add_leg_passes_the_chosen_ring_time(fast_sandbox: None, history: HistoryStore) -> None:
+    import json
+
+    bodies: list[dict[str, object]] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        if request.url.path.endswith("/add-leg"):
+            bodies.append(json.loads(request.content))
+
+    async def go() -> None:
+        async with httpx.AsyncClient(event_hooks={"request": [on_request]}) as client:
+            controller = CallController(settings.load(), history, client)
+            placed = await controller.dial("9876543210", follow=False)
+            await controller.add_leg(placed.uuid, "91234 56780", ring_time=45)
+            await controller.add_leg(placed.uuid, "91234 56781")
+            await controller.hangup(placed.uuid)
+
+    asyncio.run(go())
+    assert [b["max_ring_time"] for b in bodies] == [45, 30]
+    assert bodies[0]["number"] == "+919123456780"
