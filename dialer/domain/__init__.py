@@ -22,6 +22,7 @@ from dialer.domain.models import (
     Leg,
     LegRole,
     LegState,
+    ProviderCall,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "OutcomeUnknown",
+    "ProviderCall",
     "ProviderRefused",
     "ProviderReplyError",
     "RateLimited",

@@ -101,6 +101,25 @@ class CallSnapshot(BaseModel):
         return call_json_fields(self)
 
 
+class ProviderCall(BaseModel):
+    """One row of a provider's call history, already translated into the app's terms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call_id: str = Field(min_length=1)
+    to_number: str
+    from_number: str | None = None
+    status: CallStatus
+    started_at: datetime | None = None
+    connected_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration: int | None = None
+    recording_url: str | None = None
+    #: The app's own uuid, when the provider echoes back the reference the app sent.
+    uuid: str | None = None
+    message: str = ""
+
+
 class _CallFields(Protocol):
     @property
     def account(self) -> str: ...

@@ -32,6 +32,7 @@ from dialer.domain import (
     CallStatus,
     ConfigError,
     InvalidNumber,
+    ProviderCall,
     ProviderReplyError,
     RateLimited,
 )
@@ -300,6 +301,10 @@ class AlohaaProvider(Provider):
             "Not checked, as only a real call shows them: the agent's onboarding, "
             f"{did}, the CRM link (1041, 1042) and whether outgoing calls are allowed (1043)"
         )
+
+    async def fetch_history(self, limit: int = 100) -> list[ProviderCall]:
+        """The agent's recent click-to-call logs (the API filters by `caller_number`)."""
+        return alohaa_logs.history(await self._logs(max(1, min(limit, 100))), self.account.name)
 
     def poll_interval(self, current: CallSnapshot) -> float:
         return self._settings.status_poll_interval

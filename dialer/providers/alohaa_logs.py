@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from dialer import numbers
-from dialer.domain import CallSnapshot, CallStatus, ProviderReplyError
+from dialer.domain import CallSnapshot, CallStatus, ProviderCall, ProviderReplyError
 
 LOGS_PATH = "/v1/external/click-2-call-logs"
 PAGE_SIZE = 20
@@ -172,3 +172,38 @@ def outcome(current: CallSnapshot, row: dict[str, Any]) -> CallSnapshot:
             "message": message,
         }
     )
+
+
+def history(found: list[dict[str, Any]], account: str) -> list[ProviderCall]:
+    """Call-log rows as provider history: each row's own id, number, times and outcome."""
+    calls: list[ProviderCall] = []
+    for row in found:
+        call_id = str(row.get("reference_id") or row.get("call_id") or "").strip()
+        receiver = _national(row.get("receiver_number"))
+        if not call_id or len(receiver) != 10:
+            continue  # a row we cannot tie to a call or a number adds nothing trustworthy
+        placeholder = CallSnapshot(
+            uuid=_dialer_uuid(row) or call_id,
+            account=account,
+            provider="alohaa",
+            to_number=f"+91{receiver}",
+            call_id=call_id,
+            status=CallStatus.PLACED,
+        )
+        done = outcome(placeholder, row)
+        did = _national(row.get("did_number"))
+        calls.append(
+            ProviderCall(
+                call_id=call_id,
+                to_number=done.to_number,
+                from_number=f"+91{did}" if len(did) == 10 else None,
+                status=done.status,
+                started_at=_first_time(row, _START_KEYS),
+                ended_at=done.ended_at,
+                duration=done.duration,
+                recording_url=done.recording_url,
+                uuid=_dialer_uuid(row),
+                message=done.message,
+            )
+        )
+    return calls

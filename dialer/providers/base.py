@@ -21,6 +21,7 @@ from dialer.domain import (
     CallStatus,
     ConfigError,
     Leg,
+    ProviderCall,
     ProviderReplyError,
     Unsupported,
 )
@@ -165,6 +166,13 @@ class Provider(ABC):
     async def test_connection(self) -> str:
         """Check the address and the credentials; returns a short human summary."""
         raise Unsupported(f"{self.title} offers no connection test")
+
+    async def fetch_history(self, limit: int = 100) -> list[ProviderCall]:
+        """The provider's own recent call history (`Capabilities.provider_history`), newest
+        first, so calls the app lost track of, or placed elsewhere, reach the app's history."""
+        raise Unsupported(
+            self.missing_reasons.get("provider_history", f"{self.title} keeps no call history")
+        )
 
     async def caller_id_labels(self) -> dict[str, str]:
         """Readable names for the account's caller IDs, where they are ids rather than numbers

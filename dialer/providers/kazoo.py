@@ -38,6 +38,7 @@ from dialer.domain import (
     ConfigError,
     InvalidNumber,
     NotFound,
+    ProviderCall,
     ProviderReplyError,
     Unsupported,
 )
@@ -137,6 +138,42 @@ class KazooProvider(Provider):
             if c2c_id and name:
                 labels[c2c_id] = f"{name} (ext. {extension})" if extension else name
         return labels
+
+    async def fetch_history(self, limit: int = 100) -> list[ProviderCall]:
+        """Each caller-ID endpoint's connect attempts; an error's cause gives its outcome."""
+        calls: list[ProviderCall] = []
+        for c2c_id in self.account.caller_ids:
+            for record in await self.endpoints.history(c2c_id):
+                contact = str(record.get("contact") or "")
+                started = kazoo_time(record.get("timestamp"))
+                call_id = record.get("call_id") or (
+                    f"{c2c_id}:{record.get('timestamp')}:{contact}" if started else None
+                )
+                if not call_id or not contact:
+                    continue
+                placeholder = CallSnapshot(
+                    uuid=str(call_id),
+                    account=self.account.name,
+                    provider=self.name,
+                    to_number=contact,
+                    call_id=str(call_id),
+                    status=CallStatus.INITIATED,
+                    connected_at=started,
+                )
+                seen = self._from_record(placeholder, record)
+                calls.append(
+                    ProviderCall(
+                        call_id=str(call_id),
+                        to_number=contact,
+                        from_number=c2c_id,
+                        status=seen.status,
+                        started_at=started,
+                        ended_at=started if seen.final else None,
+                        message=seen.message,
+                    )
+                )
+        calls.sort(key=lambda c: c.started_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return calls[:limit]
 
     @classmethod
     def normalize_account(cls, account: Account, region: str = "IN") -> Account:

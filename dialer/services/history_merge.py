@@ -13,12 +13,10 @@ import sqlite3
 import uuid as uuid_mod
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from dialer.domain.models import FINAL_STATUSES, CallStatus
+from dialer.domain.models import FINAL_STATUSES, CallStatus, ProviderCall
 from dialer.numbers import digits_only
 from dialer.numbers import parse as parse_number
 from dialer.services.history_query import iso
@@ -43,25 +41,6 @@ _DEFINITIVE = frozenset(
         CallStatus.CANCELED,
     }
 )
-
-
-class ProviderCall(BaseModel):
-    """One row of a provider's call history, already translated into the app's terms."""
-
-    model_config = ConfigDict(frozen=True)
-
-    call_id: str = Field(min_length=1)
-    to_number: str
-    from_number: str | None = None
-    status: CallStatus
-    started_at: datetime | None = None
-    connected_at: datetime | None = None
-    ended_at: datetime | None = None
-    duration: int | None = None
-    recording_url: str | None = None
-    #: The app's own uuid, when the provider echoes back the reference the app sent.
-    uuid: str | None = None
-    message: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+
     from dialer.ui.history_view import HistoryView
     from dialer.ui.main_window import MainWindow
 
@@ -18,6 +20,7 @@ class HistoryWindow:
     def __init__(self, main: MainWindow) -> None:
         self._main = main
         self.view: HistoryView | None = None
+        self._sync: asyncio.Future[None] | None = None
 
     def open(self) -> None:
         main = self._main
@@ -46,6 +49,28 @@ class HistoryWindow:
         self.view.show()
         self.view.raise_()
         self.view.activateWindow()
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        """Merge providers' own history in (Kazoo, Alohaa) each time the window opens."""
+        import asyncio
+
+        if self._sync is not None and not self._sync.done():
+            return
+        self._sync = asyncio.ensure_future(self._sync_now())
+
+    async def _sync_now(self) -> None:
+        from dialer.services import history_sync
+
+        controller = self._main.controller
+        if controller is None:
+            return
+        results = await history_sync.sync(controller)
+        problems = [f"{name}: {text}" for name, text in results.items() if "not synced" in text]
+        if self.view is not None:
+            self.view.refresh()
+        if problems:
+            self._main.statusBar().showMessage("History " + "; ".join(problems), 10000)
 
     def _redial(self, number: str) -> None:
         """The number goes back into the main window's box; calling stays the agent's choice."""
@@ -59,5 +84,7 @@ class HistoryWindow:
 
     async def aclose(self) -> None:
         """Stop the view's background work before the store and HTTP client close."""
+        if self._sync is not None and not self._sync.done():
+            self._sync.cancel()
         if self.view is not None:
             await self.view.aclose()

@@ -23,6 +23,10 @@ def test_a_placed_call_appears_in_history_and_redials_into_the_box(gui: Gui, qtb
     qtbot.mouseClick(find(window, QToolButton, "open_history"), Qt.MouseButton.LeftButton)
     view = find(window, QWidget, "history_view")
     assert view.isVisible() and view.isWindow()
+    sync = window.history._sync  # providers' own history is merged in on every open
+    assert sync is not None
+    qtbot.waitUntil(sync.done, timeout=5000)
+    assert sync.exception() is None
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)  # type: ignore[attr-defined]
 
     line(window, "number_input").clear()

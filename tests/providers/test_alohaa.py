@@ -520,3 +520,18 @@ def test_registered_with_honest_capabilities() -> None:
     assert not caps.live_status and caps.final_status and caps.recordings
     assert not caps.hangup and not caps.add_leg and caps.caller_id_shuffle
     assert {"live_status", "hangup", "add_leg"} <= set(cls.missing_reasons)
+
+
+def test_call_logs_are_provider_history(sim: Sim) -> None:
+    """Each log row becomes a provider-history call with its own id, number and outcome;
+    a row the app placed carries the app's uuid back, so it merges instead of repeating."""
+    placed = place(sim)
+    sim.clock.advance(30)
+
+    async def go(client: httpx.AsyncClient) -> list[Any]:
+        return await sim.provider(client).fetch_history()
+
+    [row] = run(go)
+    assert row.call_id == placed.call_id and row.uuid == placed.uuid
+    assert row.to_number == CUSTOMER and row.status is CallStatus.ANSWER
+    assert row.duration == 12 and row.recording_url and row.started_at is not None

@@ -1018,3 +1018,36 @@ def test_caller_id_labels_name_the_endpoints(sim: Sim) -> None:
     labels = run(go)
     assert labels[sales] == "Sales (ext. 1001)"
     assert labels[other] == "Back office (ext. 2002)"
+
+
+def test_provider_history_merges_into_ours_without_duplicates(sim: Sim, tmp_path: Path) -> None:
+    """A call the app placed is matched, not repeated; one placed elsewhere is added; a second
+    sync changes nothing."""
+    from dialer.services import history_sync
+    from dialer.services.calls import CallController
+    from dialer.services.history import HistoryStore
+    from dialer.settings import Settings
+
+    c2c = sim.endpoint()
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    conf = Settings(accounts=[account(sim.url, (c2c,))], default_account="kz")
+
+    async def go(client: httpx.AsyncClient) -> list[dict[str, str]]:
+        controller = CallController(conf, store, client, secret_lookup=lambda _name: KEY)
+        ours = await controller.dial(CUSTOMER, follow=False)
+        elsewhere = make(sim, client, c2c)
+        await elsewhere.place_call(call("+919876540000"))  # USER_BUSY, not through the app
+        sim.clock.advance(30)
+        first = await history_sync.sync(controller)
+        second = await history_sync.sync(controller)
+        assert store.get(ours.uuid) is not None
+        return [first, second]
+
+    first, second = run(go)
+    assert first == {"kz": "1 new, 1 updated, 0 unchanged"}
+    assert second == {"kz": "0 new, 0 updated, 2 unchanged"}
+    rows = store.recent(limit=10)
+    assert sorted(r.to_number for r in rows) == ["+919876540000", CUSTOMER]
+    busy = next(r for r in rows if r.to_number == "+919876540000")
+    assert busy.status is CallStatus.BUSY and busy.provider == "kazoo"
+    store.close()
