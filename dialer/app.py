@@ -173,19 +173,43 @@ async def _serve(
     if desktop.handed_over:
         return 0
     services: Services | None = None
+    recovered = None
+    callbacks = None
+    repair = None
     try:
         services = await start_services(window)
+        if window.controller is not None and window.settings is not None:  # issue 9
+            from dialer.services import callback_runtime
+
+            callbacks = await callback_runtime.start(
+                window.settings, services.history, window.controller.report
+            )
+        if window.controller is not None:  # issue 8: crash report, interrupted calls
+            from dialer.ui import recovery_start
+
+            recovered = await recovery_start.after_start(
+                window, window.controller, services.history, reattach=desktop.server is not None
+            )
         if not closed.done():
             await desktop.attach()  # tray, clipboard, links, shortcut, this launch's number
         await warm_up_numbers()
     except DialerError as exc:
         window.services_failed(str(exc))
+        from dialer.ui import history_repair
+
+        repair = history_repair.offer(window, exc)  # issue 8: an unreadable history file
     except Exception as exc:  # start-up trouble is shown in the window, never a bare traceback
         log.exception("start-up failed")
         window.services_failed(f"Could not start ({type(exc).__name__}): {exc}")
     await closed
     await desktop.aclose()
+    if recovered is not None:
+        recovered.close()
     await window.aclose()
+    if repair is not None:
+        await repair.aclose()
+    if callbacks is not None:
+        await callbacks.aclose()
     if services is not None:
         await services.aclose()
     return 0

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from dialer import __version__
 
-SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo", "check", "dnc", "hours")
+SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo", "check", "dnc", "hours", "listen")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -105,6 +105,9 @@ def _command_parser() -> argparse.ArgumentParser:
     from dialer.commands import kazoo
 
     kazoo.add_parser(sub)
+    from dialer.commands import listen
+
+    listen.add_parser(sub)
     return parser
 
 
@@ -132,7 +135,16 @@ def _guard_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     hours.add_argument("window", nargs="?", help="e.g. 09:00-21:00 (destination time), or off")
 
 
+def private_files() -> None:
+    """Make every file and folder the app creates from here on user-only (settings, history,
+    logs, exports, crash reports): they hold customers' numbers, whatever the user's umask."""
+    import os
+
+    os.umask(os.umask(0o077) | 0o077)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    private_files()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         ns = _command_parser().parse_args(args)

@@ -128,6 +128,14 @@ class Preferences(BaseModel):
     recording_cache_mb: int = Field(default=500, ge=10, le=100_000)
     #: A download larger than this is stopped as soon as it passes it (a call of ~1 h in WAV).
     recording_max_mb: int = Field(default=50, ge=1, le=2_000)
+    # --- status pushes (issue 9): the optional callback listener (`dialer.services.callbacks`) --
+    #: Off by default: a listening socket is opt-in.
+    callback_listener: bool = False
+    #: 127.0.0.1 unless the user chooses another address (a PBX on the LAN, a tunnel).
+    callback_host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    callback_port: int = Field(default=8765, ge=1, le=65535)
+    #: How providers reach the listener (the tunnel's URL); "" means http://host:port.
+    callback_public_url: str = Field(default="", max_length=2000)
 
 
 class Settings(BaseModel):

@@ -34,6 +34,10 @@ def run(ns: argparse.Namespace) -> int:
             from dialer.commands import kazoo
 
             return kazoo.run(ns)
+        if ns.command == "listen":
+            from dialer.commands import listen
+
+            return listen.run(ns)
         if ns.command == "sandbox":
             from dialer.sandbox import server
 

@@ -155,5 +155,9 @@ async def _test_async(name: str) -> int:
         raise ConfigError(f"no account named {name!r}")
     async with httpx.AsyncClient() as client:
         summary = await build_provider(conf.account(name), client).test_connection()
-    print(f"{name}: {summary}")
+        print(f"{name}: {summary}")
+        from dialer.services import callback_setup
+
+        if conf.account(name).provider in callback_setup.PUSH_PROVIDERS:
+            print(f"{name}: {await callback_setup.probe(client, conf.preferences)}")
     return 0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dialer.domain import CallSnapshot, CallStatus, DialerError
 
 if TYPE_CHECKING:
+    from dialer.services.recovery import OwnerFile
     from dialer.settings import Settings
 
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -53,9 +54,15 @@ async def _run(ns: argparse.Namespace) -> int:
     conf = settings.load()
     history = HistoryStore(paths.history_db())
     last: dict[str, CallSnapshot] = {}
+    owner: OwnerFile | None = None
     try:
         async with httpx.AsyncClient() as client:
             controller = CallController(conf, history, client)
+            from dialer.services import recovery
+
+            recovery.mark_interrupted(history)  # issue 8: rows a killed process left open
+            owner = recovery.OwnerFile()
+            controller.add_listener(owner)  # first: claimed before anything can await
 
             def on_change(snapshot: CallSnapshot) -> None:
                 last["snapshot"] = snapshot
@@ -89,6 +96,8 @@ async def _run(ns: argparse.Namespace) -> int:
                 print(f"call {snapshot.call_id} placed (uuid {snapshot.uuid})")
             return code
     finally:
+        if owner is not None:
+            owner.close()
         history.close()
 
 

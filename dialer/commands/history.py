@@ -28,6 +28,9 @@ def run(ns: argparse.Namespace) -> int:
     limit = ns.limit if ns.limit is not None else DEFAULT_LIMIT
     store = HistoryStore(paths.history_db())
     try:
+        from dialer.services import recovery
+
+        recovery.mark_interrupted(store)  # issue 8: rows a killed process left open
         if csv_path is not None:
             query = store.query(search=ns.search or "")
             written = store.export_csv(query, csv_path, limit=ns.limit)

@@ -15,6 +15,7 @@ Qt-free, stdlib only: the CLI, the GUI and the tests share it.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -137,6 +138,8 @@ class HistoryStore:
         self._plans: dict[tuple[HistoryQuery, int], bool] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # SQLite would create it (and -wal, -shm) per the umask
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError as exc:
             raise DialerError(
                 f"cannot create the folder for the call history {self.path}: {exc.strerror}"
@@ -162,7 +165,13 @@ class HistoryStore:
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
-            raise DialerError(_open_error(self.path, exc)) from None
+            message = _open_error(self.path, exc)
+            if "not a readable SQLite database" in message:  # issue 8: a way out, see below
+                from dialer.services.history_repair import HistoryUnreadable, repair_commands
+
+                message += f"; to do that now, run: {repair_commands(self.path)}"
+                raise HistoryUnreadable(message, self.path) from None
+            raise DialerError(message) from None
         self._conn = conn
 
     # --- writing -----------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""`dialer listen`: run the status-push listener in the foreground, for every account that can
+have a callback, until Ctrl+C. The same listener the window runs when the preference is on."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listen = sub.add_parser("listen", help="receive providers' call status pushes")
+    listen.add_argument("--host", help="address to bind (default: the preference, 127.0.0.1)")
+    listen.add_argument("--port", type=int, help="port (default: the preference, 8765)")
+
+
+def run(ns: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_serve(ns.host, ns.port))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(host: str | None, port: int | None) -> int:
+    from dialer import paths
+    from dialer import settings as settings_mod
+    from dialer.services import callback_setup
+    from dialer.services.callback_events import PushLedger
+    from dialer.services.callbacks import CallbackApp, CallbackListener
+    from dialer.services.history import HistoryStore
+
+    conf = settings_mod.load()
+    prefs = conf.preferences
+    prefs = prefs.model_copy(
+        update={
+            "callback_host": host or prefs.callback_host,
+            "callback_port": prefs.callback_port if port is None else port,
+        }
+    )
+    routes = await asyncio.to_thread(callback_setup.routes_for, conf)
+    history = HistoryStore(paths.history_db(), default_region=prefs.default_region)
+    ledger = PushLedger(paths.data_dir() / "callbacks.sqlite", history)
+    listener = CallbackListener(
+        CallbackApp(routes, ledger), host=prefs.callback_host, port=prefs.callback_port
+    )
+    try:
+        await listener.start()
+        public = callback_setup.base_url(prefs)
+        print(f"listening on {listener.url}; {len(routes)} account(s):", flush=True)
+        for route in routes:  # the user's own terminal: the URL is what they give the provider
+            print(f"  {route.account} ({route.provider}): {public}{route.path()}", flush=True)
+        await listener.serve_forever()
+    finally:
+        await listener.stop()
+        ledger.close()
+        history.close()
+    return 0

@@ -1,0 +1,62 @@
+"""The listener's life inside the window: started after the services when the preference is on,
+stopped before they close. A port already taken must not stop the dialer from dialing, so a
+failed start is logged and the app goes on polling as before."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dialer.domain.models import CallSnapshot
+    from dialer.services.callback_events import PushLedger
+    from dialer.services.callbacks import CallbackListener
+    from dialer.services.history import HistoryStore
+    from dialer.settings import Settings
+
+log = logging.getLogger("dialer.callbacks")
+
+
+class RunningListener:
+    def __init__(self, listener: CallbackListener, ledger: PushLedger) -> None:
+        self.listener = listener
+        self.ledger = ledger
+
+    async def aclose(self) -> None:
+        try:
+            await self.listener.stop()
+        finally:
+            self.ledger.close()
+
+
+async def start(
+    settings: Settings,
+    history: HistoryStore,
+    on_snapshot: Callable[[CallSnapshot], None],
+) -> RunningListener | None:
+    """The running listener, or None when it is off or could not start."""
+    prefs = settings.preferences
+    if not prefs.callback_listener:
+        return None
+    from dialer import paths
+    from dialer.services import callback_setup
+    from dialer.services.callback_events import PushLedger
+    from dialer.services.callbacks import CallbackApp, CallbackListener
+
+    routes = await asyncio.to_thread(callback_setup.routes_for, settings)
+    ledger = await asyncio.to_thread(PushLedger, paths.data_dir() / "callbacks.sqlite", history)
+    listener = CallbackListener(
+        CallbackApp(routes, ledger, on_snapshot=on_snapshot),
+        host=prefs.callback_host,
+        port=prefs.callback_port,
+    )
+    try:
+        await listener.start()
+    except (OSError, TimeoutError, SystemExit) as exc:  # uvicorn exits on a taken port
+        log.warning("callback listener not started on %s: %s", listener.url, exc)
+        await listener.stop()
+        ledger.close()
+        return None
+    return RunningListener(listener, ledger)
