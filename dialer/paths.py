@@ -18,7 +18,11 @@ def _home_override() -> Path | None:
 
 
 def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    """Folders the app creates are user-only: history, logs and settings are nobody else's
+    business, whatever the umask. Folders that already exist are left as their owner set them."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
     return path
 
 

@@ -33,6 +33,7 @@ from dialer.domain import (
     CredentialsUnavailable,
     ProviderRefused,
     ProviderReplyError,
+    RateLimited,
 )
 from dialer.providers import _http, sarv_rules
 from dialer.providers.base import Capabilities, Provider
@@ -56,6 +57,8 @@ PROBE_ANSWERS = frozenset({"1506", "1507", "1521"})
 
 def read_reply(response: httpx.Response) -> dict[str, Any]:
     """Sarv's JSON reply, or the typed error its `code` stands for."""
+    if response.status_code == 429:  # a gateway's throttle, whatever body it came with
+        raise RateLimited("429", "Sarv asks us to slow down", http_status=429)
     data = Provider.read_json(response)
     status = data.get("status")
     if status == "success":

@@ -1,0 +1,31 @@
+"""Collects each fault case's outcome and prints them as one table at the end of the run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+#: (provider, fault) -> outcome, e.g. "NetworkError / history failed".
+OUTCOMES: dict[tuple[str, str], str] = {}
+
+
+@pytest.fixture
+def outcomes() -> Iterator[dict[tuple[str, str], str]]:
+    yield OUTCOMES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not OUTCOMES:
+        return
+    providers = sorted({p for p, _ in OUTCOMES})
+    faults = list(dict.fromkeys(f for _, f in OUTCOMES))
+    width = max(len(o) for o in OUTCOMES.values())
+    first = max(len(f) for f in faults)
+    terminalreporter.section("fault suite: error / history status")
+    header = "fault".ljust(first) + " | " + " | ".join(p.ljust(width) for p in providers)
+    terminalreporter.write_line(header)
+    terminalreporter.write_line("-" * len(header))
+    for fault in faults:
+        cells = (OUTCOMES.get((p, fault), "-").ljust(width) for p in providers)
+        terminalreporter.write_line(fault.ljust(first) + " | " + " | ".join(cells))
