@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine
+from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,9 +52,33 @@ async def _serve(host: str | None, port: int | None) -> int:
         print(f"listening on {listener.url}; {len(routes)} account(s):", flush=True)
         for route in routes:  # the user's own terminal: the URL is what they give the provider
             print(f"  {route.account} ({route.provider}): {public}{route.path()}", flush=True)
-        await listener.serve_forever()
+        await _until_stopped(listener.serve_forever())
     finally:
         await listener.stop()
         ledger.close()
         history.close()
     return 0
+
+
+async def _until_stopped(serving: Coroutine[Any, Any, None]) -> None:
+    """Serve until SIGINT or SIGTERM. Handlers are installed explicitly: a process started in
+    the background by a shell inherits SIGINT ignored, and service managers send SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    # Shielded: a stop cancels only the wait; the caller's `listener.stop()` then ends the
+    # server cleanly (cancelling it here would cancel uvicorn's task under `stop()`).
+    server: asyncio.Future[None] = asyncio.shield(serving)
+    stopper: asyncio.Future[bool] = asyncio.ensure_future(stop.wait())
+    try:
+        waiting: list[asyncio.Future[Any]] = [server, stopper]
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not server.done():
+            server.cancel()
+        await asyncio.gather(server, stopper, return_exceptions=True)
+    if not server.cancelled() and (error := server.exception()) is not None:
+        raise error  # the listener itself failed: report it, do not call it a clean stop

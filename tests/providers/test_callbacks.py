@@ -265,7 +265,7 @@ def test_dialer_listen_command_serves_until_interrupted() -> None:
         assert first.startswith(f"listening on http://127.0.0.1:{port}")
         assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
 
 
