@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dialer.ui.pref_widgets import check_box, section
 from dialer.ui.tray import tray_available
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ class DesktopPrefs(QWidget):
         self.setObjectName("desktop_prefs")
         has_tray = tray_available()
 
-        self.close_to_tray = self._check(
+        self.close_to_tray = check_box(
+            self,
             "pref_close_to_tray",
             "Keep running in the tray when the window is closed",
             "Links, the clipboard and the shortcut keep working with the window closed",
@@ -50,32 +52,37 @@ class DesktopPrefs(QWidget):
         )
         self.close_to_tray.setEnabled(has_tray)
         self.tray_note = self._note("pref_tray_note", TRAY_NOTE if has_tray else NO_TRAY_NOTE)
-        self.watch_clipboard = self._check(
+        self.watch_clipboard = check_box(
+            self,
             "pref_watch_clipboard",
             "Offer phone numbers I copy for one-click calling",
             "Only the start of a copy is read; nothing copied is stored or logged",
             prefs.watch_clipboard,
         )
-        self.notify_calls = self._check(
+        self.notify_calls = check_box(
+            self,
             "pref_notify_calls",
             "Notify me when a call ends, fails or is missed",
             "Shown while the dialer window is not the active one",
             prefs.notify_calls,
         )
         caption = QLabel("Call without asking first:", self)
-        self.auto_dial_tel = self._check(
+        self.auto_dial_tel = check_box(
+            self,
             "pref_auto_dial_tel",
             "Numbers from links (tel:, callto:)",
             "A click on a number in a web page or email calls it at once",
             prefs.auto_dial_tel,
         )
-        self.auto_dial_cli = self._check(
+        self.auto_dial_cli = check_box(
+            self,
             "pref_auto_dial_cli",
             "Numbers from other programs (dialer NUMBER)",
             "A CRM or script that runs the dialer with a number calls it at once",
             prefs.auto_dial_cli,
         )
-        self.auto_dial_clipboard = self._check(
+        self.auto_dial_clipboard = check_box(
+            self,
             "pref_auto_dial_clipboard",
             "Copied numbers (calls as soon as you copy one)",
             "Every phone number you copy is called immediately: for dialing from a list",
@@ -112,11 +119,11 @@ class DesktopPrefs(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
-        layout.addWidget(self._section("Tray and notifications"))
+        layout.addWidget(section(self, "Tray and notifications"))
         layout.addWidget(self.close_to_tray)
         layout.addWidget(self.tray_note)
         layout.addWidget(self.notify_calls)
-        layout.addWidget(self._section("Numbers from outside"))
+        layout.addWidget(section(self, "Numbers from outside"))
         layout.addWidget(self.watch_clipboard)
         layout.addSpacing(4)
         layout.addWidget(caption)
@@ -126,23 +133,10 @@ class DesktopPrefs(QWidget):
         for box in (self.auto_dial_tel, self.auto_dial_cli, self.auto_dial_clipboard):
             sources.addWidget(box)
         layout.addLayout(sources)
-        layout.addWidget(self._section("Global shortcut"))
+        layout.addWidget(section(self, "Global shortcut"))
         layout.addWidget(hotkey_caption)
         layout.addLayout(row)
         layout.addWidget(self.hotkey_note)
-
-    def _check(self, name: str, text: str, tip: str, checked: bool) -> QCheckBox:
-        box = QCheckBox(text, self)
-        box.setObjectName(name)
-        box.setAccessibleName(text)
-        box.setToolTip(tip)
-        box.setChecked(checked)
-        return box
-
-    def _section(self, text: str) -> QLabel:
-        label = QLabel(text, self)
-        label.setProperty("role", "section")
-        return label
 
     def as_page(self) -> QScrollArea:
         """This section as a settings tab: margins like the other pages, and a scroll bar

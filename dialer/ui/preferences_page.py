@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLocale, Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from dialer.ui.account_picker import ChevronComboBox
+from dialer.ui.pref_widgets import check_box, section
 
 if TYPE_CHECKING:
     from dialer.settings import Preferences
@@ -55,19 +56,22 @@ class PreferencesPage(QWidget):
             index = self.pref_region.count() - 1
         self.pref_region.setCurrentIndex(index)
 
-        self.pref_confirm_external = self._check(
+        self.pref_confirm_external = check_box(
+            self,
             "pref_confirm_external",
             "Ask before dialing a number that comes from a link or another app",
             "A tel: link or a second launch fills in the number; you confirm before it rings",
             prefs.confirm_external,
         )
-        self.pref_start_minimized = self._check(
+        self.pref_start_minimized = check_box(
+            self,
             "pref_start_minimized",
             "Start minimized to the tray",
             "The window stays hidden until you open it from the tray icon",
             prefs.start_minimized,
         )
-        self.pref_start_at_login = self._check(
+        self.pref_start_at_login = check_box(
+            self,
             "pref_start_at_login",
             "Start Dialer when I log in",
             "Adds Dialer to your desktop's login items (off again when unticked)",
@@ -99,15 +103,15 @@ class PreferencesPage(QWidget):
         form.setVerticalSpacing(12)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.addRow(self._section("Dialing"))
+        form.addRow(section(self, "Dialing"))
         form.addRow(self._caption("Default country", self.pref_region), self.pref_region)
         form.addRow("", self.pref_confirm_external)
-        form.addRow(self._section("Start-up"))
+        form.addRow(section(self, "Start-up"))
         form.addRow("", self.pref_start_minimized)
         form.addRow("", self.pref_start_at_login)
-        form.addRow(self._section("Appearance"))
+        form.addRow(section(self, "Appearance"))
         form.addRow(self._caption("Theme", self.pref_theme), self.pref_theme)
-        form.addRow(self._section("Security"))
+        form.addRow(section(self, "Security"))
         form.addRow(self._caption("Keyring", self.pref_keyring), self.pref_keyring)
         layout.addLayout(form)
         layout.addStretch(1)
@@ -116,23 +120,10 @@ class PreferencesPage(QWidget):
             lambda _i: self.theme_picked.emit(str(self.pref_theme.currentData()))
         )
 
-    def _check(self, name: str, text: str, tip: str, checked: bool) -> QCheckBox:
-        box = QCheckBox(text, self)
-        box.setObjectName(name)
-        box.setAccessibleName(text)
-        box.setToolTip(tip)
-        box.setChecked(checked)
-        return box
-
     def _caption(self, text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text, self)
         label.setProperty("role", "field")
         label.setBuddy(buddy)
-        return label
-
-    def _section(self, text: str) -> QLabel:
-        label = QLabel(text, self)
-        label.setProperty("role", "section")
         return label
 
     def values(self) -> dict[str, Any]:
