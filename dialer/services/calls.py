@@ -90,6 +90,7 @@ class CallController:
         self.client = client
         self._secret_lookup = secret_lookup or _default_secret_lookup
         self._listeners: list[Listener] = []
+        self._claimers: list[Listener] = []
         self._live: dict[str, CallSnapshot] = {}
         self._placing: set[tuple[str, str]] = set()
         self._secrets: dict[str, str] = {}
@@ -97,13 +98,28 @@ class CallController:
     # --- observers -----------------------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        """Hear every call update, after it is in history.
+
+        A listener with a true `before_history` attribute (recovery's `OwnerFile`) is a claim
+        and runs before the history write instead: a process killed between the two must never
+        leave a row that exists while no live process claims it, or another start would mark
+        a call this process is still following as interrupted.
+        """
+        if getattr(listener, "before_history", False):
+            self._claimers.append(listener)
+        else:
+            self._listeners.append(listener)
 
     def live(self) -> dict[str, CallSnapshot]:
         """Calls placed by this process and not yet final, by uuid."""
         return dict(self._live)
 
     def _emit(self, snapshot: CallSnapshot) -> None:
+        for claim in list(self._claimers):
+            try:
+                claim(snapshot)
+            except Exception:  # no claim costs a re-attach after a crash, never the record
+                log.exception("claiming the call failed")
         self.history.record(snapshot)
         if snapshot.final:
             self._live.pop(snapshot.uuid, None)

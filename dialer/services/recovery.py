@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from dialer.domain.models import CallSnapshot, CallStatus
 
@@ -46,7 +46,11 @@ class OwnerFile:
 
     Appends happen on the thread that emits (one short write per call, not per update); the
     file is never rewritten, so a crash mid-write loses at most the line being written.
+    `before_history` makes CallController run it before each history write, so a row is
+    claimed from the moment it exists.
     """
+
+    before_history: ClassVar[bool] = True
 
     def __init__(self, folder: Path | None = None) -> None:
         self.path = (folder or owners_dir()) / f"{os.getpid()}.lock"

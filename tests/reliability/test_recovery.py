@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -9,9 +10,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dialer import paths
+import httpx
+import pytest
+
+from dialer import paths, settings
 from dialer.domain import CallSnapshot, CallStatus
 from dialer.services import recovery
+from dialer.services.calls import CallController
 from dialer.services.history import HistoryStore
 
 _OWNER = """
@@ -84,3 +89,37 @@ def test_this_process_does_not_mark_its_own_calls(dialer_home: Path) -> None:
     finally:
         owner.close()
         history.close()
+
+
+def test_a_call_is_claimed_before_its_row_exists(
+    dialer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill between the history write and the claim would leave a row no live owner claims:
+    another start would mark a call this process still follows as interrupted."""
+    monkeypatch.setenv("DIALER_SANDBOX_SPEED", "40")
+    history = HistoryStore(paths.history_db())
+    owner = recovery.OwnerFile()
+    claimed_at_first_write: dict[str, bool] = {}
+    real_record = history.record
+
+    def record(snapshot: CallSnapshot) -> None:
+        if snapshot.uuid not in claimed_at_first_write:
+            assert history.get(snapshot.uuid) is None, "observed before the row is written"
+            claimed = owner.path.read_text(encoding="utf-8").split()
+            claimed_at_first_write[snapshot.uuid] = snapshot.uuid in claimed
+        real_record(snapshot)
+
+    monkeypatch.setattr(history, "record", record)
+
+    async def go() -> CallSnapshot:
+        async with httpx.AsyncClient() as client:
+            controller = CallController(settings.load(), history, client)
+            controller.add_listener(owner)
+            return await controller.dial("+91 98765 43210")
+
+    try:
+        final = asyncio.run(go())
+    finally:
+        owner.close()
+        history.close()
+    assert claimed_at_first_write == {final.uuid: True}
