@@ -3,14 +3,15 @@
 History is written ahead (`dialer.services.history`), so a process killed mid-call leaves its
 row non-final. The next start must tell "left behind by a dead process" from "followed right
 now by another live process" (a `dialer call --wait` in a terminal next to the window): every
-process that follows calls holds an exclusive `flock` on its own owner file listing their
-uuids. The kernel drops the lock when the process dies, however it dies (SIGKILL included), so
-a lock that can be taken means its owner is gone. Rows no live owner claims are marked
+process that follows calls holds an exclusive lock on its own owner file listing their uuids
+(`owner_locks`: flock on POSIX, msvcrt.locking on Windows). The OS drops the lock when the
+process dies, however it dies (SIGKILL included), so a lock that can be taken means its owner is
+gone. Rows no live owner claims are marked
 INTERRUPTED, their provider call ids kept, and returned so a caller holding the single-instance
 lock can re-attach to those whose provider reports live status.
 
-POSIX only for the lock (fcntl); elsewhere no file is claimed and every unfinished row counts
-as left behind, which is the old behaviour. Qt-free, stdlib only.
+Where the platform has neither lock, no file is claimed and every unfinished row counts as left
+behind, which is the old behaviour. Qt-free, stdlib only.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from dialer.domain.models import CallSnapshot, CallStatus
+from dialer.services import owner_locks
 
 if TYPE_CHECKING:
     from dialer.services.history import HistoryEntry, HistoryStore
+    from dialer.services.owner_locks import OwnerLocks
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks of this kind
-    fcntl = None  # type: ignore[assignment]
+#: This platform's locks (None: none), chosen once; tests swap in a fake Windows one.
+LOCKS: OwnerLocks | None = owner_locks.select()
 
 INTERRUPTED_MESSAGE = "the app stopped while following this call"
 
@@ -54,9 +55,14 @@ class OwnerFile:
 
     def __init__(self, folder: Path | None = None) -> None:
         self.path = (folder or owners_dir()) / f"{os.getpid()}.lock"
+        self._locks = LOCKS
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        if fcntl is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        if self._locks is not None:
+            try:
+                self._locks.hold(self._fd)
+            except OSError:
+                os.close(self._fd)
+                raise
         self._claimed: set[str] = set()
 
     def __call__(self, snapshot: CallSnapshot) -> None:
@@ -68,15 +74,18 @@ class OwnerFile:
         """A clean exit removes the claim; a crash leaves the file for the next start."""
         if self._fd < 0:
             return
+        if self._locks is not None:
+            with contextlib.suppress(OSError):
+                self._locks.release(self._fd)
+        os.close(self._fd)  # before unlinking: Windows cannot delete an open file
+        self._fd = -1
         with contextlib.suppress(OSError):
             self.path.unlink()
-        os.close(self._fd)
-        self._fd = -1
 
 
-def _claimed_by_live_owners(folder: Path) -> set[str]:
+def _claimed_by_live_owners(folder: Path, locks: OwnerLocks | None) -> set[str]:
     claimed: set[str] = set()
-    if fcntl is None:
+    if locks is None:
         return claimed
     for path in folder.glob("*.lock"):
         try:
@@ -84,22 +93,22 @@ def _claimed_by_live_owners(folder: Path) -> set[str]:
         except OSError:
             continue
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:  # alive (this process included): its calls are followed
+            alive = not locks.is_free(fd)
+            if alive:  # this process included: its calls are followed
+                os.lseek(fd, 0, os.SEEK_SET)
                 with os.fdopen(os.dup(fd), encoding="utf-8", errors="replace") as text:
                     claimed.update(line.strip() for line in text if line.strip())
-                continue
-            with contextlib.suppress(OSError):
-                path.unlink()  # its owner died; the rows it claimed are marked below
         finally:
             os.close(fd)
+        if not alive:
+            with contextlib.suppress(OSError):
+                path.unlink()  # its owner died; the rows it claimed are marked below
     return claimed
 
 
 def mark_interrupted(history: HistoryStore, folder: Path | None = None) -> list[HistoryEntry]:
     """Mark rows left non-final by dead processes; returns them as they were before marking."""
-    claimed = _claimed_by_live_owners(folder or owners_dir())
+    claimed = _claimed_by_live_owners(folder or owners_dir(), LOCKS)
     left: list[HistoryEntry] = []
     for entry in history.unfinished():
         if entry.uuid in claimed or entry.source != "app":
