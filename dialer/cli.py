@@ -148,9 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         ns = _command_parser().parse_args(args)
-        from dialer import commands
+        from dialer import commands, crash
 
-        return commands.run(ns)
+        # An internal error in `call` may come after the request left: exit as "unknown" (3).
+        return crash.run_command(
+            f"dialer {ns.command}",
+            lambda: commands.run(ns),
+            exit_code=3 if ns.command == "call" else 1,
+        )
     if args and args[0] == "gui":
         args = args[1:]
     ns = _gui_parser().parse_args(args)

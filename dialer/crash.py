@@ -5,7 +5,9 @@ A crash in a dialer loses more than a window: a call may be live at the provider
 support see what happened without digging through log files. Three ways to die are covered:
 an uncaught exception on the main thread (`sys.excepthook`), on another thread
 (`threading.excepthook`), and a hard fault inside Qt or SQLite (`faulthandler`, which can only
-write to an open file, so its file is read back on the next start).
+write to an open file, so its file is read back on the next start). A command-line command
+gets the same report through `run_command`, and a one-line message naming it instead of a
+traceback.
 
 Qt-free and stdlib only: the CLI and the GUI share it, and installing it costs no imports the
 first paint would notice (it is installed after the paint anyway).
@@ -19,6 +21,7 @@ import os
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -102,6 +105,43 @@ def _thread_hook(args: threading.ExceptHookArgs) -> None:
                 _format(args.exc_type, args.exc_value, args.exc_traceback),
             )
     _previous_thread_hook(args)
+
+
+def _tell(what: str, exc: BaseException | None) -> None:
+    """Write the report and say in one line where it is; never raise from here."""
+    name = type(exc).__name__ if exc is not None else "error"
+    try:
+        details = _format(type(exc), exc, exc.__traceback__) if exc is not None else ""
+        path = write_report(what, details)
+    except Exception as failure:  # a full disk must not hide the original error
+        told = f"no crash report could be written ({type(failure).__name__}: {failure})"
+    else:
+        told = f"a crash report was written to {path}"
+    with contextlib.suppress(Exception):
+        print(f"dialer: internal error ({name}); {told}", file=sys.stderr, flush=True)
+
+
+def _command_thread_hook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
+        name = args.thread.name if args.thread is not None else "?"
+        _tell(f"Uncaught exception in thread {name!r}", args.exc_value)
+
+
+def run_command(name: str, run: Callable[[], int], *, exit_code: int = 1) -> int:
+    """Run one command-line command; an unexpected exception becomes a redacted report.
+
+    The person at the terminal gets one line with the report's path and `exit_code`, not a
+    traceback: the traceback, and the log lines before it, are in the report, with secrets
+    redacted, where support can read them. Expected failures (DialerError) never get here.
+    """
+    threading.excepthook = _command_thread_hook
+    try:
+        return run()
+    except Exception as exc:
+        _tell(f"Uncaught exception in `{name}`", exc)
+        return exit_code
+    finally:
+        threading.excepthook = _previous_thread_hook
 
 
 def _collect_fault_file(folder: Path) -> None:
