@@ -48,14 +48,14 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     from dialer.ui.main_window import MainWindow
 
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    from dialer.ui import pyside_fix
-
-    pyside_fix.install()  # PySide6 6.12 on Python 3.11 would otherwise abort mid-shift
+    app = existing if isinstance(existing, QApplication) else None
+    created = app is None
+    if app is None:
+        app = QApplication(sys.argv[:1] + style.STYLE_ARGS)
     app.setApplicationName("dialer")
     app.setApplicationDisplayName("Dialer")
     app.setDesktopFileName("dialer")
-    style.apply(app)
+    style.apply(app, style_chosen=created)
     # Issue 7: macOS hands clicked tel: links to the running app as open events, possibly
     # before the first paint; they are held until the desktop integration takes them.
     from dialer.ui.open_events import OpenEventCatcher
@@ -68,8 +68,15 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     else:
         window.show()
         _wait_for_first_paint(window)
+    painted_at = time.monotonic()
+    from dialer.ui import pyside_fix
+
+    # PySide6 6.12 on Python 3.11 would otherwise abort mid-shift. Right after the first paint,
+    # not before: the probe loads ctypes (~2 ms), and the few references start-up leaks are
+    # nothing next to the thousands True and None hold.
+    pyside_fix.install()
     if os.environ.get(EXIT_AFTER_PAINT_ENV) == "1":
-        print(f"first-paint {time.monotonic():.6f}", flush=True)
+        print(f"first-paint {painted_at:.6f}", flush=True)
         return 0
 
     import qasync
@@ -179,11 +186,9 @@ async def _serve(
     try:
         services = await start_services(window)
         if window.controller is not None and window.settings is not None:  # issue 9
-            from dialer.services import callback_runtime
+            from dialer.ui import callback_window  # restarted when the settings dialog saves
 
-            callbacks = await callback_runtime.start(
-                window.settings, services.history, window.controller.report
-            )
+            callbacks = await callback_window.attach(window, services.history)
         if window.controller is not None:  # issue 8: crash report, interrupted calls
             from dialer.ui import recovery_start
 

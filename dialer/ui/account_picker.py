@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QWidget
 
 from dialer.ui import style
@@ -33,10 +33,16 @@ class ChevronComboBox(QComboBox):
         super().paintEvent(event)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = QColor(style.painted(style.MUTED if self.isEnabled() else "#475569"))
-        painter.setPen(QPen(colour, 1.8))
+        # A stroked path, not setPen/drawPolyline: their overloads take Qt enums, and resolving
+        # them loads PySide6's whole `Qt` namespace (~11 ms) during the window's first paint.
+        pen = QPen()
+        pen.setColor(QColor(style.painted(style.MUTED if self.isEnabled() else "#475569")))
+        pen.setWidthF(1.8)
         x, y = self.width() - 18.0, self.height() / 2.0
-        painter.drawPolyline([QPointF(x - 4, y - 2), QPointF(x, y + 2), QPointF(x + 4, y - 2)])
+        chevron = QPainterPath(QPointF(x - 4, y - 2))
+        chevron.lineTo(QPointF(x, y + 2))
+        chevron.lineTo(QPointF(x + 4, y - 2))
+        painter.strokePath(chevron, pen)
         painter.end()
 
 
