@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +58,35 @@ def parse_calling_hours(value: object) -> tuple[str, str] | None:
     return times[0], times[1]
 
 
+#: One segment of a callback path: URL-safe characters only, so the path needs no escaping.
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+DEFAULT_CALLBACK_PATH = "callbacks"
+
+
+def parse_callback_path(value: object) -> str | None:
+    """A callback path prefix ("pbx/north") without its outer slashes; None/"" mean the default.
+
+    Segments are letters, digits and `. _ ~ -`: the URL is pasted into dashboards and PBX
+    configurations, where anything needing percent-escapes tends to get mangled.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("a callback path is text, like pbx/north")
+    text = value.strip().strip("/")
+    if not text:
+        return None
+    segments = text.split("/")
+    for segment in segments:
+        if segment in ("", ".", "..") or not _PATH_SEGMENT.fullmatch(segment):
+            raise ValueError(
+                "a callback path is segments of letters, digits and . _ ~ - joined by /"
+            )
+    if segments[0] == "health":
+        raise ValueError("a callback path cannot start with 'health' (the listener's probe)")
+    return text
+
+
 class Account(BaseModel):
     """One provider account. Its secret lives in the keyring under (`dialer`, name)."""
 
@@ -70,6 +100,11 @@ class Account(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     #: When calls may ring, in the destination's local time (`dialer.guard`); None: any time.
     calling_hours: tuple[str, str] | None = None
+    # --- status pushes (issue 9): this account's own listener port and path prefix ---------
+    #: The port this account's pushes arrive on; None shares the preference's port.
+    callback_port: int | None = Field(default=None, ge=1, le=65535)
+    #: Path prefix before `/<account>` in the callback URL (e.g. "pbx/north"); None: "callbacks".
+    callback_path: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="before")
     @classmethod
@@ -84,6 +119,11 @@ class Account(BaseModel):
     @classmethod
     def _calling_hours(cls, value: object) -> tuple[str, str] | None:
         return parse_calling_hours(value)
+
+    @field_validator("callback_path", mode="before")
+    @classmethod
+    def _callback_path(cls, value: object) -> str | None:
+        return parse_callback_path(value)
 
     @field_validator("name")
     @classmethod

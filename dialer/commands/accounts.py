@@ -67,13 +67,16 @@ def _add(ns: argparse.Namespace) -> int:
             f"{', '.join(sorted(secret_keys))} is a secret: give it on stdin, not with --set"
         )
     validated = validate_settings(cls.settings_model, values)
-    account = settings_mod.Account(
+    account = _account(
+        ns,
         name=ns.name,
         provider=cls.name,
         base_url=ns.base_url,
         agent=ns.agent,
         caller_ids=ns.caller_ids,
         settings=validated.model_dump(mode="json", exclude_unset=True),
+        callback_port=getattr(ns, "callback_port", None),
+        callback_path=getattr(ns, "callback_path", None),
     )
     account = cls.normalize_account(account, conf.preferences.default_region)
     secret = _read_secret(ns.name, cls.needs_secret)
@@ -89,6 +92,21 @@ def _add(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _account(ns: argparse.Namespace, **fields: Any) -> settings_mod.Account:
+    """The account from the flags; a bad value (a port out of range) is a plain error."""
+    from pydantic import ValidationError
+
+    try:
+        return settings_mod.Account(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: "
+            + str(err["msg"]).removeprefix("Value error, ")
+            for err in exc.errors()
+        )
+        raise ConfigError(f"account {ns.name!r}: {problems}") from None
+
+
 def _account_json(conf: settings_mod.Settings, acc: settings_mod.Account) -> dict[str, Any]:
     return {
         "name": acc.name,
@@ -98,6 +116,26 @@ def _account_json(conf: settings_mod.Settings, acc: settings_mod.Account) -> dic
         "agent": acc.agent,
         "caller_ids": list(acc.caller_ids),
         "settings": dict(acc.settings),
+        **_callback_json(conf, acc),
+    }
+
+
+def _callback_json(conf: settings_mod.Settings, acc: settings_mod.Account) -> dict[str, Any]:
+    """The account's listener overrides and where its pushes go (issue 9), never the token;
+    nothing for providers that do not push (their rows stay as they were)."""
+    from dialer.services import callback_setup
+
+    if acc.provider not in callback_setup.PUSH_PROVIDERS:
+        return {}
+    return {
+        "callback_port": acc.callback_port,
+        "callback_path": acc.callback_path,
+        "callback": {
+            "configured": callback_setup.configured(acc, conf.preferences),
+            "port": acc.callback_port or conf.preferences.callback_port,
+            "path_prefix": acc.callback_path or settings_mod.DEFAULT_CALLBACK_PATH,
+            "where": callback_setup.where_to_give(acc.provider),
+        },
     }
 
 
@@ -156,8 +194,26 @@ async def _test_async(name: str) -> int:
     async with httpx.AsyncClient() as client:
         summary = await build_provider(conf.account(name), client).test_connection()
         print(f"{name}: {summary}")
-        from dialer.services import callback_setup
-
-        if conf.account(name).provider in callback_setup.PUSH_PROVIDERS:
-            print(f"{name}: {await callback_setup.probe(client, conf.preferences)}")
+        await _test_callback(client, conf, conf.account(name))
     return 0
+
+
+async def _test_callback(
+    client: Any, conf: settings_mod.Settings, account: settings_mod.Account
+) -> None:
+    """Is the listener up on this account's port, and the URL to give the provider (the
+    user's own terminal: the URL holds the path token, which is theirs to paste)."""
+    from dialer.services import callback_setup
+
+    if account.provider not in callback_setup.PUSH_PROVIDERS:
+        return
+    prefs = conf.preferences
+    print(f"{account.name}: {await callback_setup.probe(client, prefs, account)}")
+    if not callback_setup.configured(account, prefs):
+        return
+    route = await asyncio.to_thread(callback_setup.route_for, account)
+    if route is None:
+        print(f"{account.name}: callback URL: none (set webhook_api_key and its api_value)")
+        return
+    url = callback_setup.url_for(prefs, account, route)
+    print(f"{account.name}: callback URL: {url} ({callback_setup.where_to_give(account.provider)})")

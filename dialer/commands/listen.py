@@ -44,14 +44,21 @@ async def _serve(host: str | None, port: int | None) -> int:
     history = HistoryStore(paths.history_db(), default_region=prefs.default_region)
     ledger = PushLedger(paths.data_dir() / "callbacks.sqlite", history)
     listener = CallbackListener(
-        CallbackApp(routes, ledger), host=prefs.callback_host, port=prefs.callback_port
+        CallbackApp(routes, ledger),
+        host=prefs.callback_host,
+        port=prefs.callback_port,
+        extra_ports=callback_setup.extra_ports(conf),
     )
     try:
         await listener.start()
-        public = callback_setup.base_url(prefs)
-        print(f"listening on {listener.url}; {len(routes)} account(s):", flush=True)
+        prefs = prefs.model_copy(update={"callback_port": listener.port})
+        ports = ", ".join(str(p) for p in listener.extra_ports)
+        extra = f" and port(s) {ports}" if ports else ""
+        print(f"listening on {listener.url}{extra}; {len(routes)} account(s):", flush=True)
         for route in routes:  # the user's own terminal: the URL is what they give the provider
-            print(f"  {route.account} ({route.provider}): {public}{route.path()}", flush=True)
+            url = callback_setup.url_for(prefs, conf.account(route.account), route)
+            where = callback_setup.where_to_give(route.provider)
+            print(f"  {route.account} ({route.provider}): {url} ({where})", flush=True)
         await _until_stopped(listener.serve_forever())
     finally:
         await listener.stop()

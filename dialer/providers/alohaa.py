@@ -42,6 +42,7 @@ from dialer.providers.alohaa_wire import (
     APP_METADATA_KEY,
     CALL_PATH,
     AlohaaSettings,
+    WebhookTarget,
     credentials,
     indian,
     read_reply,
@@ -93,6 +94,9 @@ class AlohaaProvider(Provider):
         self.sleep: Sleep = asyncio.sleep
         self.jitter: Callable[[], float] = random.random
         self.ratelimit_dir: Path | None = None
+        #: The app's callback listener, when configured; the account's own webhook_url (with
+        #: send_webhook_details) overrides it.
+        self.webhook_target: WebhookTarget | None = None
 
     @classmethod
     def wire_number(cls, parsed: numbers.ParsedNumber) -> str:
@@ -176,6 +180,17 @@ class AlohaaProvider(Provider):
                 webhook["api_key"] = options.webhook_api_key
                 webhook["api_value"] = webhook_value
             body["webhook_details"] = webhook
+        elif self.webhook_target is not None:
+            target = self.webhook_target
+            from dialer import log as dialer_log
+
+            dialer_log.register_secret(target.api_value)
+            body["webhook_details"] = {
+                "url": target.url,
+                "request_type": "POST",  # the listener takes a JSON POST only
+                "api_key": target.api_key,
+                "api_value": target.api_value,
+            }
         return body, caller_id
 
     async def place_call(self, request: CallRequest) -> CallSnapshot:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -149,6 +150,17 @@ class AlohaaSettings(ProviderSettings):
         if self.send_webhook_details and not self.webhook_url:
             raise ValueError("send_webhook_details needs webhook_url")
         return self
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """The app's own listener as `webhook_details`: where Alohaa pushes the call's outcome and
+    the header pair it sends back (the listener checks exactly that pair). Filled in by the
+    controller (`dialer.services.callback_setup.attach`) when the listener is configured."""
+
+    url: str
+    api_key: str
+    api_value: str
 
 
 def indian(number: str, what: str) -> numbers.ParsedNumber:

@@ -1,6 +1,7 @@
-"""The listener's life inside the window: started after the services when the preference is on,
-stopped before they close. A port already taken must not stop the dialer from dialing, so a
-failed start is logged and the app goes on polling as before."""
+"""The listener's life inside the window: started after the services when the preference is on
+(or an account has its own callback port or path), restarted when the settings dialog saves,
+stopped before the services close. A port already taken must not stop the dialer from dialing,
+so a failed start is logged and the app goes on polling as before."""
 
 from __future__ import annotations
 
@@ -37,20 +38,22 @@ async def start(
     on_snapshot: Callable[[CallSnapshot], None],
 ) -> RunningListener | None:
     """The running listener, or None when it is off or could not start."""
-    prefs = settings.preferences
-    if not prefs.callback_listener:
+    from dialer.services import callback_setup
+
+    if not callback_setup.wanted(settings):
         return None
     from dialer import paths
-    from dialer.services import callback_setup
     from dialer.services.callback_events import PushLedger
     from dialer.services.callbacks import CallbackApp, CallbackListener
 
-    routes = await asyncio.to_thread(callback_setup.routes_for, settings)
+    prefs = settings.preferences
+    routes = await asyncio.to_thread(callback_setup.routes_for, settings, only_configured=True)
     ledger = await asyncio.to_thread(PushLedger, paths.data_dir() / "callbacks.sqlite", history)
     listener = CallbackListener(
         CallbackApp(routes, ledger, on_snapshot=on_snapshot),
         host=prefs.callback_host,
         port=prefs.callback_port,
+        extra_ports=callback_setup.extra_ports(settings),
     )
     try:
         await listener.start()
@@ -60,3 +63,31 @@ async def start(
         ledger.close()
         return None
     return RunningListener(listener, ledger)
+
+
+class ListenerHolder:
+    """The window's one listener, restarted with the new settings after the dialog saves.
+
+    Restarts are serialised: a second save while one restart runs waits for it, so two
+    listeners never race for the same port.
+    """
+
+    def __init__(self, history: HistoryStore, on_snapshot: Callable[[CallSnapshot], None]) -> None:
+        self.history = history
+        self.on_snapshot = on_snapshot
+        self.running: RunningListener | None = None
+        self._lock = asyncio.Lock()
+
+    async def apply(self, settings: Settings) -> RunningListener | None:
+        async with self._lock:
+            if self.running is not None:
+                running, self.running = self.running, None
+                await running.aclose()
+            self.running = await start(settings, self.history, self.on_snapshot)
+            return self.running
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            if self.running is not None:
+                running, self.running = self.running, None
+                await running.aclose()

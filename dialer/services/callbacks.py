@@ -26,6 +26,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,6 +34,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from dialer.services.callback_events import PUSH_PROVIDERS, PushLedger, parse
+from dialer.settings import DEFAULT_CALLBACK_PATH
 
 if TYPE_CHECKING:
     import uvicorn
@@ -51,18 +53,27 @@ SARV_ACTIVATION_REPLY = "GODBLESSYOU"
 
 @dataclass(frozen=True)
 class CallbackRoute:
-    """One account's way in: a path token, or (Alohaa) the header pair it sends back."""
+    """One account's way in: a path token, or (Alohaa) the header pair it sends back.
+
+    `prefix` is the path before the account's name ("callbacks" unless the account chose
+    another); `port` is the account's own port, or None for the listener's shared one.
+    """
 
     account: str
     provider: str
     token: str | None = None
     header: tuple[str, str] | None = None
+    prefix: str = DEFAULT_CALLBACK_PATH
+    port: int | None = None
+
+    def base_path(self) -> str:
+        return f"/{self.prefix}/{quote(self.account, safe='')}"
 
     def path(self) -> str:
         """The path to give the provider (joined to the public base URL)."""
         if self.header is not None:
-            return f"/callbacks/{self.account}"
-        return f"/callbacks/{self.account}/{self.token}"
+            return self.base_path()
+        return f"{self.base_path()}/{self.token}"
 
 
 def token_username(account: str) -> str:
@@ -87,9 +98,8 @@ def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _refuse(request: Request, status: int, reason: str) -> Response:
+def _refuse(request: Request, status: int, reason: str, account: str = "?") -> Response:
     # Never the body, nor the path (it may hold the token): the account and the reason only.
-    account = request.path_params.get("account", "?")
     log.warning("callback for account %r refused (%d): %s", account, status, reason)
     return JSONResponse({"error": reason}, status_code=status)
 
@@ -115,16 +125,19 @@ class CallbackApp:
         *,
         on_snapshot: Callable[[CallSnapshot], None] | None = None,
         max_body: int = MAX_BODY,
+        port: int | None = None,
     ) -> None:
         self.routes = {route.account: route for route in routes}
+        self._by_path = {unquote(route.base_path()): route for route in routes}
         self.ledger = ledger
         self.on_snapshot = on_snapshot
         self.max_body = max_body
+        #: The shared port: accounts without their own port are answered on it only.
+        self.port = port
         self.app = Starlette(
             routes=[
-                Route("/callbacks/{account}", self.receive, methods=["POST"]),
-                Route("/callbacks/{account}/{token}", self.receive, methods=["POST"]),
                 Route("/health", self.health, methods=["GET"]),
+                Route("/{rest:path}", self.receive, methods=["POST"]),
             ]
         )
 
@@ -134,35 +147,52 @@ class CallbackApp:
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})  # nothing about accounts: it is unauthenticated
 
-    def _authorized(self, request: Request, route: CallbackRoute | None) -> bool:
-        if route is None:
+    def _match(self, request: Request) -> tuple[CallbackRoute | None, str | None]:
+        """The route whose path the request took, and the token segment after it (if any)."""
+        path = str(request.scope["path"]).rstrip("/")  # decoded, as the keys are
+        route = self._by_path.get(path)
+        if route is not None:
+            return route, None
+        head, _, last = path.rpartition("/")
+        route = self._by_path.get(head)
+        return (route, last) if route is not None else (None, None)
+
+    def _on_its_port(self, request: Request, route: CallbackRoute) -> bool:
+        """An account with its own port is answered there only, the others on the shared one
+        (a port opened for a PBX on the LAN must not become a way in to every account)."""
+        server = request.scope.get("server")
+        if not server or self.port is None:
+            return True
+        wanted = route.port if route.port is not None else self.port
+        return int(server[1]) == wanted
+
+    def _authorized(self, request: Request, route: CallbackRoute, token: str | None) -> bool:
+        if not self._on_its_port(request, route):
             return False
         if route.header is not None:
             name, value = route.header
-            return _same(request.headers.get(name), value)
-        token = request.path_params.get("token")
+            return token is None and _same(request.headers.get(name), value)
         return route.token is not None and _same(token, route.token)
 
     async def receive(self, request: Request) -> Response:
-        route = self.routes.get(request.path_params["account"])
-        if not self._authorized(request, route):
-            return _refuse(request, 401, "unauthorized")
-        assert route is not None
+        route, token = self._match(request)
+        if route is None or not self._authorized(request, route, token):
+            return _refuse(request, 401, "unauthorized", route.account if route else "?")
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
-            return _refuse(request, 415, "JSON only")
+            return _refuse(request, 415, "JSON only", route.account)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            return _refuse(request, 413, "body too large")
+            return _refuse(request, 413, "body too large", route.account)
         raw = await _read_capped(request, self.max_body)
         if raw is None:
-            return _refuse(request, 413, "body too large")
+            return _refuse(request, 413, "body too large", route.account)
         try:
             body = json.loads(raw)
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            return _refuse(request, 400, "not a JSON object")
+            return _refuse(request, 400, "not a JSON object", route.account)
         event = parse(route.provider, body)
         outcome, snapshot = await asyncio.to_thread(self.ledger.apply, route.account, event)
         log.info(
@@ -184,19 +214,35 @@ class CallbackApp:
 
 
 class CallbackListener:
-    """The app above served by uvicorn as a task on the running loop, until `stop()`."""
+    """The app above served by uvicorn as a task on the running loop, until `stop()`.
 
-    def __init__(self, app: CallbackApp, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT):
+    One server, one socket per distinct port: the shared `port` plus the accounts' own
+    (`extra_ports`); the app tells them apart by the port a request came in on.
+    """
+
+    def __init__(
+        self,
+        app: CallbackApp,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        extra_ports: tuple[int, ...] = (),
+    ):
         self.app = app
         self.host = host
         self.port = port
+        self.extra_ports = tuple(p for p in dict.fromkeys(extra_ports) if p != port)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
-        self._socket: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.port, *self.extra_ports)
 
     async def start(self, timeout: float = 5.0) -> None:
         import uvicorn
@@ -213,10 +259,20 @@ class CallbackListener:
         # Bound here, not by uvicorn: its bind failure is sys.exit(), which would escape the
         # loop and end the whole app; here a taken port is a plain OSError for the caller.
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.create_server((self.host, self.port), family=family)
+        try:
+            for port in (self.port, *self.extra_ports):
+                try:
+                    self._sockets.append(socket.create_server((self.host, port), family=family))
+                except OSError as exc:
+                    raise OSError(exc.errno, f"port {port}: {exc.strerror or exc}") from None
+        except OSError:
+            self._close_sockets()
+            raise
+        if self.port == 0:
+            self.port = self._sockets[0].getsockname()[1]
+        self.app.port = self.port
         self._server = server
-        self._socket = sock
-        self._task = asyncio.ensure_future(_serve(server, sock))
+        self._task = asyncio.ensure_future(_serve(server, list(self._sockets)))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not server.started:
@@ -226,13 +282,16 @@ class CallbackListener:
             if loop.time() > deadline:
                 raise TimeoutError(f"the callback listener did not start on {self.url}")
             await asyncio.sleep(0.01)
-        if self.port == 0:
-            self.port = sock.getsockname()[1]
-        log.info("callback listener on %s", self.url)
+        log.info("callback listener on %s (ports %s)", self.url, ", ".join(map(str, self.ports)))
 
     async def serve_forever(self) -> None:
         if self._task is not None:
             await self._task
+
+    def _close_sockets(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -240,16 +299,18 @@ class CallbackListener:
         if self._task is not None:
             with contextlib.suppress(OSError):  # a failed start was reported by start()
                 await self._task
-        if self._socket is not None:
-            self._socket.close()
+        self._close_sockets()
         self._server = None
         self._task = None
-        self._socket = None
 
 
-async def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+async def _serve(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
     try:
-        await server.serve(sockets=[sock])
+        await server.serve(sockets=sockets)
     except SystemExit as exc:  # uvicorn's way to report a failed start
         raise OSError(f"the callback listener stopped (uvicorn exit {exc.code})") from None
 

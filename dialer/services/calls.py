@@ -94,6 +94,8 @@ class CallController:
         self._live: dict[str, CallSnapshot] = {}
         self._placing: set[tuple[str, str]] = set()
         self._secrets: dict[str, str] = {}
+        #: Calls a status push finished (issue 9): their follow stops without a second final.
+        self._pushed: dict[str, CallSnapshot] = {}
 
     # --- observers -----------------------------------------------------------------------
 
@@ -134,6 +136,8 @@ class CallController:
     def report(self, snapshot: CallSnapshot) -> None:
         """A call update that came from outside a follow (issue 9: a provider's status push):
         the live-call table and every listener see it as if a poll had found it."""
+        if snapshot.final and snapshot.uuid in self._live:
+            self._pushed[snapshot.uuid] = snapshot
         self._emit(snapshot)
 
     # --- the call ----------------------------------------------------------------------------
@@ -202,6 +206,9 @@ class CallController:
             if self.before_place is not None:
                 await self.before_place(request)
             provider = await self.provider(acc)
+            from dialer.services import callback_setup
+
+            await callback_setup.attach(provider, self.settings)  # issue 9: Alohaa's webhook
         except BaseException:
             self._placing.discard(key)
             raise
@@ -264,6 +271,8 @@ class CallController:
         loop = asyncio.get_running_loop()
         while not current.final:
             await asyncio.sleep(provider.poll_interval(current))
+            if (pushed := self._pushed.pop(current.uuid, None)) is not None:
+                return pushed  # the provider's push ended it: no poll may overwrite that
             try:
                 fresh = await provider.get_status(current)
             except (NetworkError, ProviderReplyError) as exc:
@@ -277,6 +286,8 @@ class CallController:
                 log.warning("status poll failed, retrying: %s", exc)
                 continue
             failing_since = None
+            if (pushed := self._pushed.pop(current.uuid, None)) is not None:
+                return pushed
             if fresh != current:
                 current = fresh
                 self._emit(current)

@@ -197,7 +197,7 @@ def _settings(port: int, enabled: bool = True) -> Settings:
                 "webhook_api_key": "x-webhook-key",
             },
         ),
-        Account(name="alo-plain", provider="alohaa"),  # no header pair: cannot be authenticated
+        Account(name="alo-plain", provider="alohaa"),  # the app's own header pair
         Account(name="kz", provider="kazoo"),  # polls: no callback
     ]
     prefs = Preferences(callback_listener=enabled, callback_port=port)
@@ -210,8 +210,10 @@ def test_routes_from_settings_and_keyring() -> None:
 
     credentials.set_secret("alo", '{"x-metro-api-key": "k-1", "webhook_api_value": "v-1"}')
     routes = {r.account: r for r in callback_setup.routes_for(_settings(8765))}
-    assert sorted(routes) == ["alo", "cd"]
-    assert routes["alo"].header == ("x-webhook-key", "v-1")
+    assert sorted(routes) == ["alo", "alo-plain", "cd"]
+    assert routes["alo"].header == ("x-webhook-key", "v-1")  # the user's webhook wins
+    plain_token = credentials.get_secret("alo-plain#callback")
+    assert plain_token and routes["alo-plain"].header == (callback_setup.ALOHAA_HEADER, plain_token)
     assert routes["alo"].path() == "/callbacks/alo"
     assert routes["cd"].token == credentials.get_secret("cd#callback")
     assert routes["cd"].path() == f"/callbacks/cd/{routes['cd'].token}"
