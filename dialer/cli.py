@@ -79,6 +79,8 @@ def _command_parser() -> argparse.ArgumentParser:
     add.add_argument("--caller-id", action="append", default=[], dest="caller_ids")
     add.add_argument("--set", action="append", default=[], dest="values", metavar="KEY=VALUE")
     add.add_argument("--default", action="store_true")
+    add.add_argument("--callback-port", type=int, help="this account's own push listener port")
+    add.add_argument("--callback-path", help="path prefix of its callback URL (e.g. pbx/north)")
     lst = acc.add_parser("list")
     lst.add_argument("--json", action="store_true")
     for action in ("remove", "test", "default"):
