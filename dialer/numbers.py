@@ -77,8 +77,8 @@ class ParsedNumber:
         """English country name, e.g. "India"; None when the country code is shared and the
         number does not pin one country down.
 
-        A property rather than a field because the name table lives in phonenumbers' geocoder,
-        which costs ~0.2 s to import: the CLI dials without ever paying for it.
+        A property rather than a field because the name table costs a few ms to load: the
+        CLI dials without ever paying for it.
         """
         if self.e164 is None:
             return None
@@ -114,13 +114,52 @@ _PARSE_REASONS = {
 
 @functools.lru_cache(maxsize=256)
 def _country_name(e164: str) -> str | None:
-    from phonenumbers import geocoder  # deferred: ~0.2 s import, only for display
-
+    """What `phonenumbers.geocoder.country_name_for_number(num, "en")` answers: the one
+    region the number belongs to, named in English; None when it could be several."""
     try:
-        name: str = geocoder.country_name_for_number(phonenumbers.parse(e164, None), "en")
+        num = phonenumbers.parse(e164, None)
+        regions = list(phonenumbers.region_codes_for_country_code(num.country_code or 0))
+        if len(regions) != 1:
+            valid = [r for r in regions if phonenumbers.is_valid_number_for_region(num, r)]
+            regions = valid if len(valid) == 1 else []
+        return _english_names().get(regions[0]) if regions else None
     except Exception:  # never let a display nicety break a caller
         return None
-    return name or None
+
+
+@functools.cache
+def _english_names() -> dict[str, str]:
+    """Region code -> English name, from phonenumbers' locale table alone.
+
+    `phonenumbers.geocoder` has the same names, but importing it loads the area names of
+    every prefix in every language with them: ~100 MB resident and ~0.2 s, for a country name
+    in the preview. The table is its own module, `phonenumbers/geodata/locale.py`, yet
+    importing it by name would run `geodata/__init__`, which loads those area names; so it is
+    loaded from its file. Where there is no such file (a frozen bundle), the geocoder's copy
+    is used.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    table: dict[str, dict[str, str]]
+    path = Path(phonenumbers.__file__).parent / "geodata" / "locale.py"
+    spec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
+    if path.is_file() and spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        table = module.LOCALE_DATA
+    else:
+        from phonenumbers.geodata.locale import LOCALE_DATA
+
+        table = LOCALE_DATA
+    names: dict[str, str] = {}
+    for region, by_language in table.items():
+        name = by_language.get("en", "")
+        if name.startswith("*"):  # "*xx": the name is the one given for language xx
+            name = by_language.get(name[1:], "")
+        if name:
+            names[region] = name
+    return names
 
 
 def digits_only(text: str) -> str:
