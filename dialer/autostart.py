@@ -43,7 +43,13 @@ RUN_VALUE = "Dialer"
 def command(minimized: bool = False) -> list[str]:
     """How this very installation is started: the bundle's executable, else this Python."""
     if getattr(sys, "frozen", False):
-        argv = [sys.executable]
+        exe = Path(sys.executable)
+        # The Windows bundle ships a windowed twin (packaging/dialer.spec): links and login
+        # must start that one, even when the console `dialer.exe` did the registering.
+        windowless = exe.with_name("dialer-gui.exe")
+        if sys.platform.startswith("win") and windowless.exists():
+            exe = windowless
+        argv = [str(exe)]
     else:
         python = Path(sys.executable)
         # On Windows, pythonw.exe starts a GUI app without flashing a console window.

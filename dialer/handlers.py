@@ -120,7 +120,12 @@ class XdgHandlers:
         )
 
     def register(self, argv: list[str]) -> str:
-        autostart._write_atomically(self.desktop_path, self.desktop_entry(argv).encode("utf-8"))
+        # An entry a package installed (the tarball's install.sh, a distribution) that already
+        # declares both schemes is kept: overwriting it with ours would make unregistering
+        # delete the menu entry the user installed.
+        if not self._installed_entry_handles_schemes():
+            entry = self.desktop_entry(argv).encode("utf-8")
+            autostart._write_atomically(self.desktop_path, entry)
         xdg_mime = self._which("xdg-mime")
         if xdg_mime:
             result = self._run([xdg_mime, "default", DESKTOP_ID, *MIME_TYPES])
@@ -237,6 +242,21 @@ class XdgHandlers:
         if updates:
             self._update_mimeapps(updates)
         return bool(updates)
+
+    def _installed_entry_handles_schemes(self) -> bool:
+        if not self.desktop_path.exists() or self._is_ours(self.desktop_path):
+            return False
+        try:
+            lines = self.desktop_path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return False
+        declared = {
+            mime
+            for line in lines
+            if line.startswith("MimeType=")
+            for mime in _entries(line.removeprefix("MimeType="))
+        }
+        return set(MIME_TYPES) <= declared
 
     @staticmethod
     def _is_ours(path: Path) -> bool:

@@ -183,3 +183,19 @@ def test_command_starts_this_installation(monkeypatch: pytest.MonkeyPatch) -> No
     assert autostart.command(minimized=True)[-1] == "--minimized"
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert autostart.command() == [sys.executable]
+
+
+def test_a_frozen_windows_bundle_registers_its_windowed_twin(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`dialer.exe --register-handlers` from a console must not make links open a console."""
+    console = tmp_path / "dialer.exe"
+    console.write_bytes(b"")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(console))
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert autostart.command() == [str(console)]  # no twin next to it: itself
+    (tmp_path / "dialer-gui.exe").write_bytes(b"")
+    assert autostart.command(minimized=True) == [str(tmp_path / "dialer-gui.exe"), "--minimized"]
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert autostart.command() == [str(console)]

@@ -116,6 +116,42 @@ def test_unregister_leaves_another_apps_default_and_a_foreign_desktop_file(
     assert "linphone.desktop" in xdg.mimeapps_path.read_text(encoding="utf-8")
 
 
+def test_an_installed_entry_declaring_both_schemes_is_kept_through_register_and_unregister(
+    tmp_path: Path,
+) -> None:
+    """The tarball's install.sh puts dialer.desktop where the app would write its own: toggling
+    link handling in the app must not replace it, nor delete it when switched off."""
+    xdg = XdgHandlers(
+        data_home=tmp_path / "data", config_home=tmp_path / "config", which=lambda name: None
+    )
+    installed = (
+        "[Desktop Entry]\nType=Application\nName=Dialer\nExec=/opt/dialer/dialer %u\n"
+        "MimeType=x-scheme-handler/tel;x-scheme-handler/callto;\n"
+    )
+    xdg.desktop_path.parent.mkdir(parents=True)
+    xdg.desktop_path.write_text(installed, encoding="utf-8")
+
+    xdg.register(ARGV)
+    assert xdg.desktop_path.read_text(encoding="utf-8") == installed
+    assert xdg.is_registered()
+    xdg.unregister()
+    assert xdg.desktop_path.read_text(encoding="utf-8") == installed
+    assert not xdg.is_registered()
+
+
+def test_an_installed_entry_without_the_schemes_is_replaced(tmp_path: Path) -> None:
+    xdg = XdgHandlers(
+        data_home=tmp_path / "data", config_home=tmp_path / "config", which=lambda name: None
+    )
+    xdg.desktop_path.parent.mkdir(parents=True)
+    xdg.desktop_path.write_text(
+        "[Desktop Entry]\nName=Old\nMimeType=x-scheme-handler/tel;\n", encoding="utf-8"
+    )
+    xdg.register(ARGV)
+    assert "x-scheme-handler/callto" in xdg.desktop_path.read_text(encoding="utf-8")
+    assert xdg.is_registered()
+
+
 def test_a_failing_xdg_mime_is_reported(tmp_path: Path) -> None:
     xdg = XdgHandlers(
         data_home=tmp_path / "d",
