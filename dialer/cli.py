@@ -33,7 +33,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         prog="dialer",
         description="Desktop click-to-call. With no command, opens the window.",
         epilog=(
-            "commands: call, check, accounts, history, dnc, hours, sandbox, kazoo "
+            "commands: call, check, accounts, history, dnc, hours, listen, sandbox, kazoo "
             "(dialer COMMAND --help)"
         ),
     )
