@@ -14,6 +14,10 @@ the agent rings 0-3 s and the customer 3-6 s (`state` "ringing"), then the call 
 until it ends at 16 s, or earlier at `call_timeout` seconds of talk. Customers whose number ends
 in 0000 never answer: the call leaves the list at 9 s. A hangup removes it at once. Ended calls
 leave `live_calls`, as on the real service, which reports outcomes only to its webhook.
+
+That webhook is simulated too: when a call ends, its event goes to the dashboard's webhook URL
+(`webhook_url`, or `POST /sim/webhook`, which stands in for the dashboard), retried 3 more
+times with backoff. ITS PAYLOAD IS ASSUMED: Acefone documents no fields (see `event`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from dialer.sandbox.callback_senders import PushScheduler
 
 Clock = Callable[[], datetime]
 
@@ -79,8 +85,19 @@ class SimCall:
 class AcefoneSim:
     """The simulated account: calls, tokens and the clock. Tests may reach it via app.state."""
 
-    def __init__(self, state_dir: Path, clock: Clock, speed: float, token_ttl: int) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        clock: Clock,
+        speed: float,
+        token_ttl: int,
+        webhook_url: str | None = None,
+    ) -> None:
         self.state_dir = state_dir
+        #: The call-events webhook set in Acefone's dashboard (None: no events are sent).
+        self.webhook_url = webhook_url
+        #: Sends each call's event when it ends; retries (3, with backoff) are chosen here.
+        self.pushes = PushScheduler(backoff=1.0 / speed)
         self.clock = clock
         self.speed = speed
         self.token_ttl = token_ttl
@@ -143,7 +160,55 @@ class AcefoneSim:
             self.calls[call.call_id] = call
             self.requests.append(dict(body))
             self._save()
+        if self.webhook_url:
+            self.pushes.schedule(call.call_id, self.webhook_url, lambda: self.event(call))
         return call
+
+    def _end(self, call: SimCall) -> float:
+        """When the call ends, in simulated seconds after it was placed."""
+        if call.hangup_at is not None:
+            start = datetime.fromisoformat(call.created_at)
+            return (datetime.fromisoformat(call.hangup_at) - start).total_seconds() * self.speed
+        if call.customer_number.endswith("0000"):
+            return UNANSWERED_LEAVES_AT
+        talk = TALK_SECONDS
+        if call.call_timeout is not None:
+            talk = min(talk, float(call.call_timeout))
+        return CUSTOMER_ANSWER_AT + talk
+
+    def event(self, call: SimCall) -> dict[str, Any] | None:
+        """The call's webhook event once it has ended, else None. ASSUMED FIELDS: Acefone
+        documents none; these are a third-party integration's names, plus the
+        `custom_identifier` Acefone documents as echoed back."""
+        if self.state(call) is not None:
+            return None
+        end = self._end(call)
+        answered = not call.customer_number.endswith("0000") and end > CUSTOMER_ANSWER_AT
+        start = datetime.fromisoformat(call.created_at)
+
+        def stamp(seconds: float) -> str:
+            moment = start + timedelta(seconds=seconds / self.speed)
+            return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+        talk = int(end - CUSTOMER_ANSWER_AT) if answered else 0
+        return {
+            "uuid": f"acefone-{call.call_id}",
+            "call_id": call.call_id,
+            "custom_identifier": call.custom_identifier,
+            "agent_number": call.agent_number,
+            "answered_agent_number": call.agent_number if answered else None,
+            "direction": "clicktocall",
+            "call_status": "answered" if answered else "missed",
+            "start_stamp": stamp(0),
+            "answer_stamp": stamp(CUSTOMER_ANSWER_AT) if answered else None,
+            "end_stamp": stamp(end),
+            "duration": talk,
+            "billing_second": talk,
+            "recording_url": f"https://recordings.acefone.example/{call.call_id}.mp3"
+            if answered
+            else None,
+            "hangup_cause": "NORMAL_CLEARING" if answered else "NO_ANSWER",
+        }
 
     def _elapsed(self, call: SimCall) -> float:
         start = datetime.fromisoformat(call.created_at)
@@ -266,12 +331,15 @@ def create_app(
     token_ttl: int = DEFAULT_TOKEN_TTL,
     clock: Clock | None = None,
     speed: float = 1.0,
+    webhook_url: str | None = None,
 ) -> Starlette:
     """The Acefone API over one simulated account; `app.state.acefone` is its AcefoneSim.
 
     `dids` (digits, no "+") restricts `caller_id` to the account's numbers; None accepts any.
+    `webhook_url` stands for the webhook set in Acefone's dashboard (also settable later as
+    `sim.webhook_url`, or with `POST /sim/webhook {"url": ...}`).
     """
-    sim = AcefoneSim(state_dir, clock or (lambda: datetime.now(UTC)), speed, token_ttl)
+    sim = AcefoneSim(state_dir, clock or (lambda: datetime.now(UTC)), speed, token_ttl, webhook_url)
     did_set = frozenset(d.lstrip("+") for d in dids) if dids is not None else None
 
     async def login(request: Request) -> Response:
@@ -341,6 +409,15 @@ def create_app(
             raise Refusal(404, "No live call with this call_id")
         return _reply(200, True, "Call hangup successfully")
 
+    async def set_webhook(request: Request) -> Response:
+        """The simulated dashboard: where call events go (not part of Acefone's API)."""
+        body = await _json_body(request)
+        url = body.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith("http")):
+            raise Refusal(400, "url must be an http(s) URL or null")
+        sim.webhook_url = url
+        return _reply(200, True, "Webhook saved")
+
     async def refusal(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refusal)
         return _reply(exc.http_status, False, exc.message)
@@ -355,6 +432,7 @@ def create_app(
             Route("/v1/click_to_call", click_to_call, methods=["POST"]),
             Route("/v1/live_calls", live_calls, methods=["GET"]),
             Route("/v1/call/hangup", hangup, methods=["POST"]),
+            Route("/sim/webhook", set_webhook, methods=["POST"]),
         ],
         exception_handlers={Refusal: refusal, HTTPException: http_error},
         max_body_size=MAX_BODY_BYTES,

@@ -21,6 +21,12 @@ code), the logs reply's envelope and page limits, and the other row fields (the 
 webhook's names: `call_id`, `caller_number`, `receiver_number`, `did_number`, `received_at`,
 `ended_at`, `hangup_cause`, plus `metadata`; `log_fields` trims rows to test thinner replies).
 
+When a call ends the simulator POSTs Alohaa's outgoing-call webhook (the public field list, plus
+the request's `metadata`) to the request's `webhook_details.url`, with its `api_key: api_value`
+header, or else to the organisation's dashboard webhook (`OrgState.webhook_url`); a failed
+delivery is retried 3 more times with backoff (not documented: chosen here). `.pushes` shows
+every attempt.
+
 Call life, in simulated seconds (`speed` scales it): the agent (`caller_number`) answers at 3,
 the receiver at 8, they talk 12 s, the call ends at 20 and its log row appears 5 s later.
 Receiver ending 0000: busy (ends at 5); 2222: network error (ends at 4); 1111: rings out (ends
@@ -48,6 +54,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from dialer.sandbox import wav
+from dialer.sandbox.callback_senders import PushScheduler
 
 Clock = Callable[[], datetime]
 
@@ -94,6 +101,10 @@ class OrgState:
     refuse_next: int = 0  # answer this many more click-2-call requests with 1046 regardless
     failure_http_status: int | None = None  # one HTTP status for every documented failure
     log_fields: frozenset[str] | None = None  # the fields a log row carries; None: all
+    #: The organisation's outgoing-call webhook configured in the dashboard (`webhook_details`
+    #: in a request overrides it, as the document warns), with the headers it is sent with.
+    webhook_url: str | None = None
+    webhook_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,6 +165,9 @@ class AlohaaSim:
         self._file = state_dir / "alohaa_sim.json"
         self._lock = threading.Lock()
         self._last_request: float | None = None
+        #: Sends each call's outgoing-call webhook when it ends; retries are chosen here (the
+        #: document says nothing): 3 more tries with backoff, in simulated seconds.
+        self.pushes = PushScheduler(backoff=1.0 / speed)
         self.calls: list[SimCall] = []
         if self._file.exists():
             self.calls = [SimCall(**c) for c in json.loads(self._file.read_text("utf-8"))]
@@ -196,7 +210,57 @@ class AlohaaSim:
             call.created_at, call.speed, call.headers = self.now(), self.speed, headers
             self.calls.append(call)
             self._save()
+        self._schedule_push(call)
         return call.reference_id
+
+    def _schedule_push(self, call: SimCall) -> None:
+        """The outgoing-call webhook, sent when the call ends: to `webhook_details` (with its
+        api_key/api_value as a header) if the request had one, else to the dashboard's."""
+        details = call.webhook_details
+        if details is not None:
+            url, method = str(details["url"]), str(details["request_type"])
+            headers = {}
+            if details.get("api_key") and details.get("api_value"):
+                headers[str(details["api_key"])] = str(details["api_value"])
+        elif self.org.webhook_url:
+            url, method, headers = self.org.webhook_url, "POST", dict(self.org.webhook_headers)
+        else:
+            return
+
+        def ready() -> dict[str, Any] | None:
+            if self.now() < self.end_of(call)[1]:
+                return None
+            return self.webhook_payload(call)
+
+        self.pushes.schedule(call.reference_id, url, ready, headers=headers, method=method)
+
+    def webhook_payload(self, call: SimCall) -> dict[str, Any]:
+        """The outgoing-call webhook's documented fields, plus the request's `metadata`."""
+        status, ended, talk, cause = self.end_of(call)
+        answered_at = call.created_at + RECEIVER_ANSWER_AT / call.speed
+        agent_ring = min(AGENT_ANSWER_AT, ended - call.created_at)
+        receiver_ring = (RECEIVER_ANSWER_AT - AGENT_ANSWER_AT) if talk else 0
+        return {
+            "organisation_id": "org-sim",
+            "call_type": "outgoing",
+            "caller_number": call.caller_number,
+            "receiver_number": call.receiver_number,
+            "did_number": call.did_number,
+            "received_at": _iso(answered_at if talk else call.created_at),
+            "ended_at": _iso(ended),
+            "call_id": call.reference_id,
+            "call_status": status,
+            "call_duration": talk,
+            "call_recording_url": f"https://recordings.alohaa.example/{call.reference_id}.wav"
+            if talk
+            else "",
+            "agent_name": "Simulated agent",
+            "initiator_ring_duration": int(agent_ring),
+            "receiver_ring_duration": int(receiver_ring),
+            "total_ring_duration": int(agent_ring + receiver_ring),
+            "hangup_cause": cause,
+            "metadata": dict(call.metadata),
+        }
 
     def end_of(self, call: SimCall) -> tuple[str, float, int, str]:
         """Like `outcome`, with the end as an epoch time."""

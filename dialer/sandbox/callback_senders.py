@@ -5,11 +5,16 @@ read them): the Click-to-Call OpenAPI "Call status callback" (clouddialer-openap
 outgoing-call webhook fields plus the `metadata` the app sent, and Sarv's (DeepCall) push report.
 Acefone publishes no field list: ITS PAYLOAD HERE IS ASSUMED, from a third-party integration's
 field names, with the `custom_identifier` Acefone documents as echoed back.
+
+`PushScheduler` is what the simulators themselves use to deliver those pushes when a simulated
+call ends (to the URL sent in the request, or the one configured in the simulated dashboard).
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,3 +129,137 @@ def deliver(
                     break
                 time.sleep(backoff * 2**attempt)
     return delivery
+
+
+# --- pushes the simulators send on their own when a simulated call ends ---------------------
+
+#: Builds the payload once the call has ended, or None while it still runs.
+Ready = Callable[[], "dict[str, Any] | None"]
+
+
+@dataclass
+class Attempt:
+    """One POST of a push, as the sending simulator saw it."""
+
+    status: int | None  # None: no reply (refused connection, timeout)
+    text: str = ""
+    lost: bool = False  # a reply the simulator pretended not to get (see `lose_next`)
+
+
+@dataclass
+class ScheduledPush:
+    key: str
+    url: str
+    ready: Ready
+    headers: dict[str, str]
+    method: str = "POST"
+    accepts: Callable[[httpx.Response], bool] | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    payload: dict[str, Any] | None = None
+    done: bool = False
+    next_try: float = 0.0
+
+
+class PushScheduler:
+    """A simulator's webhook sender: each scheduled push goes out once its call has ended, and
+    a failed delivery is retried with exponential backoff (`retries` more times).
+
+    A daemon thread polls the pending pushes every `tick` real seconds; whether a call has
+    ended is asked of the simulator itself (`ready`), so hang-ups, fake clocks and the speed
+    knob all work without the scheduler knowing any timeline. `lose_next` makes the next that
+    many successful replies count as lost (a timeout on the provider's side), which is what
+    makes real providers deliver the same push again.
+    """
+
+    def __init__(self, *, retries: int = 3, backoff: float = 1.0, tick: float = 0.02) -> None:
+        self.retries = retries
+        self.backoff = backoff
+        self.tick = tick
+        self.lose_next = 0
+        self.pushes: list[ScheduledPush] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def schedule(
+        self,
+        key: str,
+        url: str,
+        ready: Ready,
+        *,
+        headers: dict[str, str] | None = None,
+        method: str = "POST",
+        accepts: Callable[[httpx.Response], bool] | None = None,
+    ) -> None:
+        with self._lock:
+            if self._closed or any(p.key == key for p in self.pushes):
+                return
+            self.pushes.append(
+                ScheduledPush(key, url, ready, dict(headers or {}), method.upper(), accepts)
+            )
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sim-webhook-sender", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def pending(self) -> list[ScheduledPush]:
+        with self._lock:
+            return [p for p in self.pushes if not p.done]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=5.0) as client:
+            while True:
+                self._wake.wait(self.tick)
+                self._wake.clear()
+                with self._lock:
+                    if self._closed:
+                        return
+                    due = [p for p in self.pushes if not p.done and p.next_try <= time.monotonic()]
+                for push in due:
+                    try:
+                        self._step(client, push)
+                    except Exception as exc:  # a broken builder must not stop the sender
+                        push.attempts.append(Attempt(None, f"sender failed: {exc}"))
+                        push.done = True
+
+    def _step(self, client: httpx.Client, push: ScheduledPush) -> None:
+        if push.payload is None:
+            push.payload = push.ready()
+            if push.payload is None:
+                return  # the call is still going
+        try:
+            if push.method == "GET":
+                flat = {k: str(v) for k, v in push.payload.items()}
+                reply = client.get(push.url, params=flat, headers=push.headers)
+            else:
+                reply = client.request(
+                    push.method, push.url, json=push.payload, headers=push.headers
+                )
+        except httpx.HTTPError as exc:
+            attempt = Attempt(None, type(exc).__name__)
+        else:
+            ok = reply.is_success and (push.accepts is None or push.accepts(reply))
+            attempt = Attempt(reply.status_code, reply.text[:200])
+            if ok and self.lose_next > 0:
+                self.lose_next -= 1
+                attempt.lost, ok = True, False
+            if ok:
+                push.attempts.append(attempt)
+                push.done = True
+                return
+        push.attempts.append(attempt)
+        failures = len(push.attempts)
+        if failures > self.retries:
+            push.done = True
+            return
+        push.next_try = time.monotonic() + self.backoff * 2 ** (failures - 1)

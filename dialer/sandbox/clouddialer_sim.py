@@ -28,6 +28,9 @@ Where the seed is silent, these are the simulator's rules:
   Health: 503 SERVICE_UNAVAILABLE while `state.degraded`. Recordings: 404 RECORDING_NOT_FOUND.
 * Call life follows the sandbox engine's timeline (`dialer.sandbox.engine`), on the injected
   clock; recordings are its generated WAVs.
+* The "Call status callback" is POSTed to `callback_url` (the onboarding URL) once the call has
+  ended, retried up to 3 times with exponential backoff (from 1 simulated second) when the
+  receiver does not answer 2xx; `state.pushes` shows every attempt.
 * `reply_delay` holds the `POST /calls` reply after the call is created (a slow platform), so a
   client's read timeout can be provoked; `state.release()` ends every hold at once.
 """
@@ -56,7 +59,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dialer.sandbox import wav
-from dialer.sandbox.app import call_status_body, error_response
+from dialer.sandbox.app import call_status_body, error_response, iso_z
+from dialer.sandbox.callback_senders import PushScheduler
 from dialer.sandbox.engine import CallEnded, CallEngine, CallNotFound, Clock, PlatformError
 
 if TYPE_CHECKING:
@@ -103,6 +107,10 @@ class SimState:
     reply_delay: float = 0.0
     tamper: Tamper | None = None
     released: threading.Event = field(default_factory=threading.Event)
+    #: The status callback URL "you provide during onboarding" (None: no callbacks are sent).
+    callback_url: str | None = None
+    #: Sends the status callback when a call ends, retried up to 3 times with backoff.
+    pushes: PushScheduler = field(default_factory=PushScheduler)
 
     def release(self) -> None:
         self.released.set()
@@ -148,6 +156,12 @@ def _describe(exc: Exception) -> str:
 def _caller_id_key(value: str) -> str | None:
     match = _CALLER_ID.fullmatch(value)
     return "91" + match.group(1) if match else None
+
+
+def _digits10(value: str) -> str:
+    """The last 10 digits, as the callback's example shows numbers ("9876543210")."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits[-10:]
 
 
 def _check_number(name: str, value: str) -> None:
@@ -333,9 +347,41 @@ class _Service:
         except PlatformError:
             message = DOCUMENTED_ERRORS["POST /calls"][502]
             raise _Reply(502, "PLATFORM_ERROR", message) from None
+        self._schedule_callback(request, call_id, body)
         if self.state.reply_delay > 0:
             await run_in_threadpool(self.state.released.wait, self.state.reply_delay)
         return {"status": "success", "call_id": call_id, "message": "Call initiated"}
+
+    def _schedule_callback(self, request: Request, call_id: str, body: dict[str, Any]) -> None:
+        """The documented "Call status callback", POSTed to the onboarding URL once the call
+        has ended, with the same `uuid` on every retry."""
+        url = self.state.callback_url
+        if not url:
+            return
+        base = str(request.base_url).rstrip("/")
+        customer = _digits10(str(body["to_number"]))
+        agent = _digits10(str(body.get("agent_number") or "")) or str(body.get("crm_username"))
+
+        def ready() -> dict[str, Any] | None:
+            view = self.engine.get(call_id)
+            if not view.ended:
+                return None
+            return {
+                "call_id": view.call_id,
+                "uuid": view.uuid,
+                "status": view.call_status,
+                "duration": view.duration,
+                "customer_number": customer,
+                "agent_number": agent,
+                "direction": "outbound",
+                "start_time": iso_z(view.start_time),
+                "end_time": iso_z(view.end_time),
+                "recording_url": f"{base}/recordings/crm_{view.call_id}.wav"
+                if view.recording_available
+                else None,
+            }
+
+        self.state.pushes.schedule(call_id, url, ready)
 
     async def _view(self, request: Request, operation: str) -> Any:
         call_id = str(uuid_module.UUID(str(request.path_params["call_id"])))
@@ -400,9 +446,15 @@ def create_app(
     allowed_ips: Collection[str] | None = None,
     allowed_origins: Collection[str] = (),
     reply_delay: float = 0.0,
+    callback_url: str | None = None,
 ) -> Starlette:
-    """The simulator over the calls stored in `state_dir`; `app.state.sim` is its SimState."""
-    state = SimState(reply_delay=reply_delay)
+    """The simulator over the calls stored in `state_dir`; `app.state.sim` is its SimState.
+
+    `callback_url` stands for the URL given at onboarding (tests may set `state.callback_url`
+    later); the callback's retries back off from 1 simulated second.
+    """
+    state = SimState(reply_delay=reply_delay, callback_url=callback_url)
+    state.pushes.backoff = 1.0 / speed
     service = _Service(
         CallEngine(state_dir, speed=speed, clock=clock),
         state,

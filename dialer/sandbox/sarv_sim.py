@@ -19,7 +19,10 @@ group on the side concerned is refused, an agent must be on one side); the accep
 the login filters, stickyTimeType and stickyAgentBusy (`Account`); and DND, whose request
 parameter is not documented, as an account setting. Login filters, queueTimeout without sticky
 and alertAudio without timeLimtAlert are accepted and ignored. Sarv reports no call status, so
-a call's life is not simulated: accepted calls are only recorded (`SarvSim.calls`).
+a call's life is simulated only to time its push report (chosen here, `push_outcome`): the
+report (DeepCall's public field names) goes to the panel's push URL when the call ends, is
+retried 3 more times with backoff until the reply body is GODBLESSYOU, and that reply is what
+marks the webhook active (`SarvSim.push_active`).
 """
 
 from __future__ import annotations
@@ -32,13 +35,16 @@ import string
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from dialer.sandbox.callback_senders import PushScheduler
 
 Clock = Callable[[], datetime]
 CALL_PATH = "/v2/clickToCall/para"
@@ -196,6 +202,22 @@ class SimCall:
     callid: str
     params: dict[str, str]  # the query, token left out
     created_at: str
+    speed: float = 1.0
+
+
+#: A call's life for the push report, in simulated seconds (chosen here: Sarv publishes none).
+ANSWERED_AT, ENDS_AT, BUSY_ENDS_AT, NO_ANSWER_ENDS_AT = 6.0, 20.0, 5.0, 30.0
+ACTIVATION_REPLY = "GODBLESSYOU"
+
+
+def push_outcome(call: SimCall) -> tuple[str, float]:
+    """(callStatus, end in simulated seconds): a `to` ending 0000 is busy, 1111 rings out."""
+    to = call.params.get("to", "")
+    if to.endswith("0000"):
+        return "busy", BUSY_ENDS_AT
+    if to.endswith("1111"):
+        return "missed", NO_ANSWER_ENDS_AT
+    return "answered", ENDS_AT
 
 
 class Refused(Exception):
@@ -209,8 +231,21 @@ def _items(value: str) -> list[str]:
 
 
 class SarvSim:
-    def __init__(self, state_dir: Path, user_id: str, token: str, clock: Clock) -> None:
-        self.user_id, self.token, self.clock = user_id, token, clock
+    def __init__(
+        self,
+        state_dir: Path,
+        user_id: str,
+        token: str,
+        clock: Clock,
+        speed: float = 1.0,
+        push_url: str | None = None,
+    ) -> None:
+        self.user_id, self.token, self.clock, self.speed = user_id, token, clock, speed
+        #: The push-report URL set in Sarv's panel (None: no reports are sent).
+        self.push_url = push_url
+        #: Sarv activates a push webhook only once it answers GODBLESSYOU.
+        self.push_active = False
+        self.pushes = PushScheduler(backoff=1.0 / speed)
         self.account = Account()
         self.requests: list[dict[str, str]] = []  # every query received, token left out
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -230,11 +265,41 @@ class SarvSim:
             callid = "".join(secrets.choice(string.ascii_lowercase) for _ in range(7))
             callid += str(int(self.clock().timestamp() * 1e9))[:19]
             params = {k: v for k, v in query.items() if k != "token"}
-            self.calls.append(SimCall(callid, params, self.clock().isoformat()))
+            call = SimCall(callid, params, self.clock().isoformat(), self.speed)
+            self.calls.append(call)
             tmp = self._file.with_suffix(".tmp")
             tmp.write_text(json.dumps([asdict(c) for c in self.calls]), "utf-8")
             tmp.replace(self._file)
-            return callid
+        if self.push_url:
+            self.pushes.schedule(
+                callid, self.push_url, lambda: self.push_report(call), accepts=self._activated
+            )
+        return callid
+
+    def _activated(self, reply: httpx.Response) -> bool:
+        if reply.text.strip() == ACTIVATION_REPLY:
+            self.push_active = True
+            return True
+        return False
+
+    def push_report(self, call: SimCall) -> dict[str, str] | None:
+        """The push report once the call has ended, else None; the public field names."""
+        status, end = push_outcome(call)
+        start = datetime.fromisoformat(call.created_at)
+        if (self.clock() - start).total_seconds() * call.speed < end:
+            return None
+        answered = start + timedelta(seconds=ANSWERED_AT / call.speed)
+        return {
+            "callId": call.callid,
+            "callStatus": status,
+            "cType": "CTC",
+            "cNumber": call.params.get("to", ""),
+            "masterNumCTC": call.params.get("from", ""),
+            "masterAgent": call.params.get("from", ""),
+            "firstAnswerTime": answered.strftime("%Y-%m-%d %H:%M:%S")
+            if status == "answered"
+            else "",
+        }
 
     # --- the document's checks, in the order assumed here -----------------------------------
 
@@ -436,12 +501,14 @@ def create_app(
     token: str,
     clock: Clock | None = None,
     speed: float = 1.0,
+    push_url: str | None = None,
 ) -> Starlette:
-    """The simulated service for one Sarv user. `speed` is accepted for symmetry with the other
-    simulators: Sarv reports nothing about a call's life, so there is no clock to speed up."""
+    """The simulated service for one Sarv user. `speed` scales the simulated call life that
+    times the push report; `push_url` stands for the URL set in Sarv's panel (also settable
+    as `sim.push_url`, or with `POST /sim/push-url {"url": ...}`)."""
     if not speed > 0:
         raise ValueError("speed must be positive")
-    sim = SarvSim(state_dir, user_id, token, clock or (lambda: datetime.now(UTC)))
+    sim = SarvSim(state_dir, user_id, token, clock or (lambda: datetime.now(UTC)), speed, push_url)
 
     async def click_to_call(request: Request) -> JSONResponse:
         query = dict(request.query_params)
@@ -452,6 +519,22 @@ def create_app(
                                  "code": str(exc.code)})  # fmt: skip
         return JSONResponse({"callid": callid, "status": "success", "code": "200"})
 
-    app = Starlette(routes=[Route(CALL_PATH, click_to_call, methods=["POST"])])
+    async def set_push_url(request: Request) -> JSONResponse:
+        """The simulated panel: where push reports go (not part of Sarv's API)."""
+        try:
+            url = json.loads(await request.body()).get("url")
+        except (ValueError, AttributeError):
+            return JSONResponse({"status": "error", "message": "JSON object expected"}, 400)
+        if url is not None and (not isinstance(url, str) or not url.startswith("http")):
+            return JSONResponse({"status": "error", "message": "url must be http(s)"}, 400)
+        sim.push_url, sim.push_active = url, False
+        return JSONResponse({"status": "success"})
+
+    app = Starlette(
+        routes=[
+            Route(CALL_PATH, click_to_call, methods=["POST"]),
+            Route("/sim/push-url", set_push_url, methods=["POST"]),
+        ]
+    )
     app.state.sarv = sim
     return app
