@@ -1,0 +1,238 @@
+"""Dial overhead: from the Call click to the request arriving at the server, against a bare
+httpx POST to the same server in the same run.
+
+Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/dial.py [--trials 200]`
+
+What an agent waits for between clicking Call and the platform having the request: the
+window's real path (`MainWindow.request_call` → pre-dial guard → `WindowTasks` →
+`CallController.prepare/place` → history write → provider → httpx), started by
+`call_button.click()` on the qasync loop the app runs on, with the services created by
+`dialer.app.start_services`. The baseline is `httpx.AsyncClient.post` of the same JSON body
+to the same endpoint, from the same loop, with its own warmed-up client.
+
+The server is the sandbox's own ASGI app (`dialer.sandbox.app`) under uvicorn on 127.0.0.1,
+in a child process, behind a thin ASGI wrapper that notes `time.monotonic()` (a system-wide
+clock on Linux) the moment a `POST /calls` reaches the app, before its body is read. The
+trials alternate (dialer, bare, dialer, ...) so machine noise hits both; the sandbox runs
+fast (each call is over in ~0.1 s) and every dialer trial waits until the previous call
+has ended, so the controller is following nothing when Call is clicked.
+
+Goals (issue 11): median dialer/bare ≤ 1.5×, dialer p99 < 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+RATIO_GOAL = 1.5
+P99_GOAL_MS = 10.0
+SPEED = 200.0  # a sandbox call's 13 simulated seconds last 65 ms
+ARRIVALS_PATH = "/bench/arrivals"
+
+
+# --- the server (child process) ----------------------------------------------------------------
+
+
+def serve(state_dir: Path) -> None:
+    """The sandbox app behind an arrival recorder; prints its URL, serves until killed."""
+    import uvicorn
+
+    from dialer.sandbox.app import create_app
+
+    app = create_app(state_dir, speed=SPEED)
+    arrivals: list[float] = []
+
+    async def recorder(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == ARRIVALS_PATH:
+            body = json.dumps(arrivals).encode()
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/calls":
+            arrivals.append(time.monotonic())
+        await app(scope, receive, send)
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(recorder, log_level="warning", access_log=False, lifespan="off")
+    print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+# --- the window (this process) -----------------------------------------------------------------
+
+
+async def wait_until(condition: Any, why: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the window did not get ready in time: {why()}")
+        await asyncio.sleep(0.002)
+
+
+async def bench(window: Any, url: str, trials: int, warm_up: int) -> dict[str, list[float]]:
+    import httpx
+
+    from dialer import app as dialer_app
+    from dialer.settings import SANDBOX_AGENT, SANDBOX_CALLER_IDS
+
+    services = await dialer_app.start_services(window)
+    controller = window.controller
+    bare_client = httpx.AsyncClient()
+    clicks: list[tuple[str, float]] = []
+    try:
+        for trial in range(warm_up + trials):
+            number = f"+9198765{trial:05d}"
+            window.entry.set_text(number)
+
+            def ready() -> bool:
+                return bool(
+                    window.call_button.isEnabled()
+                    and not window.tasks.placing
+                    and not controller.live()
+                )
+
+            await wait_until(ready, window.call_button.toolTip)
+            await asyncio.sleep(0.01)  # let the guard's and preview's work for it settle
+            clicked = time.monotonic()
+            window.call_button.click()
+            await wait_until(lambda: not window.tasks.placing, window.call_button.toolTip)
+            clicks.append(("dialer", clicked))
+
+            body = {
+                "from_number": SANDBOX_CALLER_IDS[0],
+                "to_number": number,
+                "uuid": str(uuid.uuid4()),
+                "recording": True,
+                "max_ring_time": 30,
+                "agent_number": SANDBOX_AGENT,
+            }
+            headers = {"Authorization": "Bearer sandbox", "Accept": "application/json"}
+            sent = time.monotonic()
+            response = await bare_client.post(f"{url}/calls", json=body, headers=headers)
+            response.raise_for_status()
+            clicks.append(("bare", sent))
+        arrivals: list[float] = (await bare_client.get(url + ARRIVALS_PATH)).json()
+    finally:
+        await bare_client.aclose()
+        window.close()
+        await window.aclose()
+        await services.aclose()
+    if len(arrivals) != len(clicks):
+        raise RuntimeError(f"{len(clicks)} requests sent, {len(arrivals)} arrived")
+    result: dict[str, list[float]] = {"dialer": [], "bare": []}
+    for index, ((side, started), arrived) in enumerate(zip(clicks, arrivals, strict=True)):
+        if index >= 2 * warm_up:
+            result[side].append((arrived - started) * 1000)
+    return result
+
+
+def run_window(url: str, trials: int, warm_up: int) -> dict[str, list[float]]:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from dialer.ui import pyside_fix, style
+    from dialer.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1] + style.STYLE_ARGS)
+    pyside_fix.install()
+    style.apply(app, style_chosen=True)
+    app.setQuitOnLastWindowClosed(False)  # as in dialer.app: the loop outlives the window
+    window = MainWindow()
+    window.show()
+    result: dict[str, list[float]] = qasync.run(bench(window, url, trials, warm_up))
+    return result
+
+
+def configure(url: str) -> None:
+    """The first-run sandbox account, pointed at this benchmark's server."""
+    from dialer import settings
+
+    current = settings.default_settings()
+    account = current.accounts[0].model_copy(update={"base_url": url})
+    settings.save(current.model_copy(update={"accounts": [account]}))
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[98]
+
+
+def report(result: dict[str, list[float]]) -> dict[str, float]:
+    dialer, bare = result["dialer"], result["bare"]
+    dialer_median, bare_median = statistics.median(dialer), statistics.median(bare)
+    print(f"trials per side: {len(dialer)} (after warm-up), times in ms\n")
+    print(f"{'':26}{'median':>9}{'p90':>9}{'p99':>9}{'max':>9}")
+    for name, samples in (("bare httpx POST", bare), ("dialer click -> server", dialer)):
+        p90 = statistics.quantiles(samples, n=10, method="inclusive")[8]
+        print(
+            f"{name:26}{statistics.median(samples):9.2f}{p90:9.2f}"
+            f"{p99(samples):9.2f}{max(samples):9.2f}"
+        )
+    ratio = dialer_median / bare_median
+    print()
+    print(f"median ratio dialer / bare: {ratio:.2f} (goal <= {RATIO_GOAL})")
+    print(f"dialer p99: {p99(dialer):.2f} ms (goal < {P99_GOAL_MS:.0f} ms)")
+    return {
+        "ratio": ratio,
+        "dialer_median_ms": dialer_median,
+        "bare_median_ms": bare_median,
+        "dialer_p99_ms": p99(dialer),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=200, help="measured trials per side")
+    parser.add_argument("--warm-up", type=int, default=10, help="unmeasured trials per side")
+    parser.add_argument("--serve", metavar="STATE_DIR", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(Path(args.serve))
+        return 0
+
+    from machine import print_machine
+
+    print_machine()
+    with tempfile.TemporaryDirectory(prefix="dialer-bench-") as home:
+        os.environ["DIALER_HOME"] = home
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        state = Path(home) / "bench-sandbox"
+        state.mkdir()
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(state)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            url = server.stdout.readline().strip()
+            if not url.startswith("http://127.0.0.1:"):
+                raise RuntimeError("the benchmark's server did not start")
+            configure(url)
+            result = run_window(url, args.trials, args.warm_up)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    report(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
