@@ -93,3 +93,12 @@ class OutcomeUnknown(NetworkError):
 
 class ProviderReplyError(DialerError):
     """The provider answered with something we cannot read (garbage, wrong shape)."""
+
+
+class UnreadableCallReply(OutcomeUnknown, ProviderReplyError):
+    """The reply to a call request cannot be read (garbage, wrong shape, no call id), or the
+    provider failed while handling it: the call may well ring.
+
+    An OutcomeUnknown first (the controller records UNKNOWN, never FAILED, so nobody redials
+    a ringing call), and a ProviderReplyError for anyone asking what went wrong.
+    """

@@ -2,16 +2,39 @@
 
 The split matters for never dialing twice: a failure before the request left (connect refused,
 connect timeout) is a plain NetworkError; anything after it may have reached the provider, so it
-becomes OutcomeUnknown and is never retried blindly.
+becomes OutcomeUnknown and is never retried blindly. A request that cannot change anything at
+the provider (signing in, reading) is the exception: whatever happened to it, nothing was
+dialed, so its failures stay plain ones.
+
+`call_reply` is the one rule every adapter applies to the reply of the request that places a
+call: a 5xx or a 2xx nobody can read means the provider may have acted, so the call may ring;
+it is reported as OutcomeUnknown ("check before redialing") and never retried. A 429, or a
+refusal the adapter reads in the provider's own words, stays a refusal: nothing was placed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import httpx
 
-from dialer.domain import NetworkError, OutcomeUnknown, ProviderReplyError
+from dialer.domain import (
+    DialerError,
+    NetworkError,
+    OutcomeUnknown,
+    ProviderRefused,
+    ProviderReplyError,
+)
+from dialer.domain.errors import UnreadableCallReply
+
+#: What a request can do at the provider: place a call ("call"), change something else
+#: ("action", e.g. a hangup; the default), or nothing at all ("none": sign-in, reads).
+Effect = Literal["call", "action", "none"]
+
+#: Said of every call request whose outcome nobody knows.
+MAY_RING = "the call may have been placed"
 
 #: Connect fast, but give a provider time to answer a call request.
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -34,24 +57,84 @@ async def send(
     url: str,
     *,
     timeout: httpx.Timeout | float | None = None,
+    effect: Effect = "action",
     **kwargs: Any,
 ) -> httpx.Response:
+    """Send and read the reply (capped); transport failures become typed errors.
+
+    `effect="none"` for a request that cannot change anything: a failure after sending is then
+    a plain NetworkError, since no call can have come of it. `effect="call"`: a 2xx or 5xx
+    reply too large to read is as uncertain as no reply (UnreadableCallReply).
+    """
+    unknown: type[NetworkError] = NetworkError if effect == "none" else OutcomeUnknown
     try:
         async with client.stream(
             method, url, timeout=timeout or DEFAULT_TIMEOUT, **kwargs
         ) as response:
-            await _read_capped(response, url)
+            try:
+                await _read_capped(response, url)
+            except ProviderReplyError as exc:
+                if effect == "call" and (response.is_success or response.status_code >= 500):
+                    raise UnreadableCallReply(f"{exc}; {MAY_RING}") from None
+                raise
         return response
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
         raise NetworkError(f"could not reach {_host(url)}: {_describe(exc)}") from None
     except httpx.TimeoutException:
+        if unknown is NetworkError:
+            raise NetworkError(f"no answer from {_host(url)} in time") from None
         raise OutcomeUnknown(
             f"no answer from {_host(url)} in time; the request may have been received"
         ) from None
     except httpx.HTTPError as exc:
-        raise OutcomeUnknown(
+        raise unknown(
             f"the connection to {_host(url)} failed mid-request ({_describe(exc)})"
         ) from None
+
+
+@contextmanager
+def call_reply(
+    response: httpx.Response,
+    who: str,
+    *,
+    documented: Callable[[httpx.Response], DialerError | None] | None = None,
+) -> Iterator[None]:
+    """Read the reply to a call-placing request inside this block, under the shared rule.
+
+    * 5xx: OutcomeUnknown, before the body is read: a server that failed may have dialed
+      first. Unless `documented` recognises, in the provider's own documented error body, a
+      statement that nothing was placed (the Click-to-Call API's 502 "could not queue"); its
+      error is raised instead.
+    * 2xx whose body the adapter cannot read (a ProviderReplyError in the block, e.g. garbage,
+      a wrong shape, no call id): UnreadableCallReply, which is an OutcomeUnknown.
+    * Everything else the block raises passes through: a refusal in the provider's words, a
+      429 or a rate-limit code (nothing was placed), a 4xx the adapter could not read.
+    """
+    status = response.status_code
+    if status >= 500:
+        known = documented(response) if documented is not None else None
+        if known is not None:
+            raise known
+        raise OutcomeUnknown(
+            f"{who} failed while handling the call request (HTTP {status}); {MAY_RING}"
+        )
+    try:
+        yield
+    except OutcomeUnknown:
+        raise
+    except ProviderRefused:
+        raise
+    except ProviderReplyError as exc:
+        if not response.is_success:
+            raise
+        raise UnreadableCallReply(f"{exc}; {MAY_RING}") from None
+
+
+def unreadable_acceptance(who: str, missing: str) -> UnreadableCallReply:
+    """A call request the provider accepted without saying which call it is."""
+    return UnreadableCallReply(
+        f"{who} accepted the call but sent no {missing} we can read; {MAY_RING}"
+    )
 
 
 async def _read_capped(response: httpx.Response, url: str) -> None:

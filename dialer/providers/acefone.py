@@ -168,8 +168,8 @@ class AcefoneProvider(Provider):
 
     async def _login(self) -> _Token:
         body = {"login_id": self._login_id, "password": self.secret}
-        response = await _http.send(
-            self.client, "POST", f"{self.base_url}/v1/auth/login", json=body
+        response = await _http.send(  # signing in dials nothing: its failures are plain
+            self.client, "POST", f"{self.base_url}/v1/auth/login", json=body, effect="none"
         )
         if response.status_code in (400, 401, 403):
             reason = self._message(response) or "invalid login ID or password"
@@ -196,6 +196,12 @@ class AcefoneProvider(Provider):
         return token
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """`_exchange`, then an error reply becomes the typed error."""
+        response = await self._exchange(method, path, **kwargs)
+        self._raise_for_error(response)
+        return response
+
+    async def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send with a bearer token; a login token refused with 401 is renewed and tried once.
 
         Retrying is safe even for click_to_call: a 401 means Acefone did not act on it.
@@ -208,7 +214,6 @@ class AcefoneProvider(Provider):
             _TOKENS.pop(self._cache_key(), None)
             headers["Authorization"] = f"Bearer {(await self._login()).value}"
             response = await _http.send(self.client, method, url, headers=headers, **kwargs)
-        self._raise_for_error(response)
         return response
 
     # --- replies -----------------------------------------------------------------------------
@@ -303,8 +308,12 @@ class AcefoneProvider(Provider):
         if call_timeout is not None:
             body["call_timeout"] = call_timeout
         timeout = SYNC_TIMEOUT if sync else None
-        response = await self._request("POST", "/v1/click_to_call", json=body, timeout=timeout)
-        message = self._success(response, "call request")
+        response = await self._exchange(
+            "POST", "/v1/click_to_call", json=body, timeout=timeout, effect="call"
+        )
+        with _http.call_reply(response, "Acefone"):
+            self._raise_for_error(response)
+            message = self._success(response, "call request")
         return CallSnapshot(
             uuid=request.uuid,
             account=self.account.name,

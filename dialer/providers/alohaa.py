@@ -33,7 +33,6 @@ from dialer.domain import (
     ConfigError,
     InvalidNumber,
     ProviderCall,
-    ProviderReplyError,
     RateLimited,
 )
 from dialer.providers import _http, alohaa_logs
@@ -200,10 +199,12 @@ class AlohaaProvider(Provider):
         data = await self._send_spaced(body, api_key, options.rate_limit_retries)
         reply = data.get("response")
         reference_id = reply.get("reference_id") if isinstance(reply, dict) else None
-        if not isinstance(reference_id, str | int) or isinstance(reference_id, bool):
-            raise ProviderReplyError("Alohaa accepted the call but sent no reference_id")
-        if not str(reference_id).strip():
-            raise ProviderReplyError("Alohaa accepted the call but sent an empty reference_id")
+        if (
+            not isinstance(reference_id, str | int)
+            or isinstance(reference_id, bool)
+            or not str(reference_id).strip()
+        ):
+            raise _http.unreadable_acceptance("Alohaa", "reference_id")
         return CallSnapshot(
             uuid=request.uuid,
             account=self.account.name,
@@ -222,8 +223,9 @@ class AlohaaProvider(Provider):
     ) -> dict[str, Any]:
         """POST the call, spaced from every other request with this key; retry 1046 only.
 
-        Only a 1046 refusal is retried: it means Alohaa dialed nothing. Transport failures
-        after sending (OutcomeUnknown) are never retried, so a call cannot be placed twice.
+        Only a 1046 refusal (or a 429) is retried: it means Alohaa dialed nothing. Transport
+        failures after sending, a 5xx or an unreadable reply (OutcomeUnknown, `_http.call_reply`)
+        are never retried, so a call cannot be placed twice.
         """
         spacer = Spacer(
             api_key,
@@ -250,9 +252,11 @@ class AlohaaProvider(Provider):
                 f"{self.base_url}{CALL_PATH}",
                 json=body,
                 headers={"x-metro-api-key": api_key, "Content-Type": "application/json"},
+                effect="call",
             )
             try:
-                return read_reply(response)
+                with _http.call_reply(response, "Alohaa"):
+                    return read_reply(response)
             except RateLimited as exc:
                 if attempt == retries:
                     tries = "once" if retries == 0 else f"{retries + 1} times"

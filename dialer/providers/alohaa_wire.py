@@ -230,7 +230,11 @@ def refusal(response: httpx.Response, data: dict[str, Any] | None) -> ProviderRe
     if status == 404:
         return NotFound(shown, reason or "not found at this address: check the base URL")
     if status == 429:
-        return RateLimited(shown, reason or ADVICE[RATE_LIMITED], http_status=status)
+        return RateLimited(
+            shown,
+            reason or f"Alohaa's rate limit was hit: {ADVICE[RATE_LIMITED]}",
+            http_status=status,
+        )
     return ProviderRefused(shown, reason or "Alohaa refused the request", http_status=status)
 
 

@@ -10,8 +10,9 @@ silent, the choices made here are:
 * Never dialing twice. The API documents no de-duplication, so a `POST /calls` that got no
   answer is never retried: it becomes OutcomeUnknown and the controller records UNKNOWN. The
   request's `uuid` is the app's own call id (stored in history before sending), the key that
-  correlates whatever the provider reports later. An undocumented 5xx reply to a POST is treated
-  the same way: the server may have acted before failing.
+  correlates whatever the provider reports later. A 5xx reply to a POST is treated the same way
+  (the server may have acted before failing: `_http.call_reply`), except the 502 the contract
+  documents as "could not queue the call", when it comes in the API's own error body.
 * "ANSWER" means connected, in progress *or* completed, so a call is final only once `end_time`
   is set or its status is NO_ANSWER, BUSY, FAILED or CANCELED.
 * The API has no hang-up and no call-history listing; the capabilities say so.
@@ -49,7 +50,7 @@ from dialer.providers.clouddialer_wire import (
     READABLE_ERRORS,
     ClickToCallSettings,
     CloudDialerSettings,
-    UnreadableAcceptance,
+    call_failure,
     clip,
     error_for,
     read_status,
@@ -257,17 +258,18 @@ class CloudDialerProvider(Provider):
             body["crm_username"] = crm
         elif agent:
             body["agent_number"] = self._dialable(agent, "the agent number")
-        response = await self._send("POST", "/calls", json=body)
-        self._raise_for_error(response, "POST /calls")
-        try:
-            data = self.read_json(response)
-            call_id = str(uuid_mod.UUID(str(data["call_id"])))
-        except (ProviderReplyError, KeyError, ValueError):
-            # Accepted, so it may ring: as uncertain as no answer, never a plain failure.
-            raise UnreadableAcceptance(
-                f"the provider accepted the call (HTTP {response.status_code}) but sent no "
-                "readable call id; it may ring, check before redialing"
-            ) from None
+        response = await self._send("POST", "/calls", json=body, effect="call")
+        readable = self.readable_errors
+        with _http.call_reply(
+            response, "the provider", documented=lambda r: call_failure(r, readable)
+        ):
+            self._raise_for_error(response, "POST /calls")
+            try:
+                data = self.read_json(response)
+                call_id = str(uuid_mod.UUID(str(data["call_id"])))
+            except (ProviderReplyError, KeyError, ValueError):
+                # Accepted, so it may ring: as uncertain as no answer, never a plain failure.
+                raise _http.unreadable_acceptance("the provider", "call id") from None
         message = data.get("message")
         return CallSnapshot(
             uuid=request.uuid,

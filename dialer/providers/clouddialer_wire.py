@@ -27,6 +27,7 @@ from dialer.domain import (
     ProviderReplyError,
     RateLimited,
 )
+from dialer.domain.errors import UnreadableCallReply
 from dialer.providers.base import Provider, ProviderSettings
 
 #: Every error reply the contract documents, by operation and HTTP status, in its own words
@@ -117,12 +118,8 @@ class CloudDialerSettings(ClickToCallSettings):
     )
 
 
-class UnreadableAcceptance(OutcomeUnknown, ProviderReplyError):
-    """A 2xx reply to POST /calls that cannot be read: garbage, but the call may well ring.
-
-    An OutcomeUnknown first (the controller records UNKNOWN, never FAILED, so nobody redials
-    a ringing call), and a ProviderReplyError for anyone asking what went wrong.
-    """
+#: A 2xx reply to POST /calls that cannot be read: the shared kind (`_http.call_reply`).
+UnreadableAcceptance = UnreadableCallReply
 
 
 def clip(text: str) -> str:
@@ -174,6 +171,21 @@ def error_for(
             )
         return ProviderReplyError(f"{reason} (code {code})")
     return ProviderRefused(code, reason, http_status=status)
+
+
+def call_failure(
+    response: httpx.Response, readable: dict[str, dict[int, str]]
+) -> DialerError | None:
+    """For `_http.call_reply`: a 5xx reply to POST /calls in the API's own ErrorResponse body.
+
+    Only that body is the provider speaking: a documented status (502, "could not queue the
+    call") is then a refusal, and an undocumented one is still unknown but in its own words.
+    Any other body (a proxy's HTML page) says nothing about the call: None, the shared rule.
+    """
+    data = _json_object(response)
+    if data.get("status") != "error" or not isinstance(data.get("error_code"), str):
+        return None
+    return error_for(response, "POST /calls", readable)
 
 
 def parse_time(value: Any, field: str) -> datetime | None:

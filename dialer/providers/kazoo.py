@@ -42,6 +42,7 @@ from dialer.domain import (
     ProviderReplyError,
     Unsupported,
 )
+from dialer.providers import _http
 from dialer.providers.base import Capabilities, Provider, validate_settings
 from dialer.providers.kazoo_api import KazooApi
 from dialer.providers.kazoo_endpoints import Endpoints, check_id
@@ -234,6 +235,7 @@ class KazooProvider(Provider):
             f"/clicktocall/{c2c_id}/connect",
             f"the call to {contact}",
             auth=endpoint.get("auth_required", True) is not False,
+            places_call=True,
             params=params,
             json={"data": {}},
             timeout=BLOCKING_TIMEOUT if options.blocking else None,
@@ -251,11 +253,11 @@ class KazooProvider(Provider):
         data = body["data"]
         if options.blocking:
             if not isinstance(data, dict) or data.get("result") not in ("success", "error"):
-                raise ProviderReplyError("Kazoo's blocking connect reply is not a history record")
+                raise _http.unreadable_acceptance("Kazoo", "history record (blocking connect)")
             return self._from_record(snapshot, data)
         call_id = data.get("outbound_call_id") if isinstance(data, dict) else None
         if not isinstance(call_id, str) or not call_id:
-            raise ProviderReplyError("Kazoo accepted the call but sent no outbound_call_id")
+            raise _http.unreadable_acceptance("Kazoo", "outbound_call_id")
         _CONNECTED_AT[call_id] = kazoo_time(body.get("timestamp")) or self.clock()
         return snapshot.model_copy(update={"call_id": call_id})
 

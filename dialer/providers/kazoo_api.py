@@ -27,6 +27,7 @@ from dialer.domain import (
     AuthError,
     ConfigError,
     NotFound,
+    OutcomeUnknown,
     ProviderRefused,
     ProviderReplyError,
     RateLimited,
@@ -182,15 +183,18 @@ class KazooApi:
     async def authenticate(self) -> dict[str, Any]:
         """A fresh token (cached); returns the reply's `data` (account_id, owner_id, ...)."""
         path, data = self._auth_request()
+        # Signing in dials nothing: whatever fails here (a timeout, a 5xx) is a plain failure,
+        # and a 429 a refusal to slow down, never "the call may have been placed".
         response = await _http.send(
-            self.client, "PUT", f"{self.base_url}{path}", json={"data": data}
+            self.client, "PUT", f"{self.base_url}{path}", json={"data": data}, effect="none"
         )
         if response.status_code in (400, 401, 403):
             code, text = describe_error(response)
             raise AuthError(
                 code, f"Kazoo refused the {self._who()}: {text}", http_status=response.status_code
             )
-        body = self.envelope(response, "authentication")
+        self.raise_for_error(response, "signing in")
+        body = self.envelope(response, "signing in")
         token = body.get("auth_token")
         if not isinstance(token, str) or not token:
             raise ProviderReplyError("Kazoo's authentication reply carries no auth_token")
@@ -208,22 +212,49 @@ class KazooApi:
         return _TOKENS[self._cache_key()], False
 
     async def request(
-        self, method: str, path: str, what: str, *, auth: bool = True, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        auth: bool = True,
+        places_call: bool = False,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        """Send to `{account}{path}`; the success envelope, or a typed error about `what`."""
+        """Send to `{account}{path}`; the success envelope, or a typed error about `what`.
+
+        `places_call` for `/connect`: its reply is read under the shared rule
+        (`_http.call_reply`: a 5xx or an unreadable reply is "may have been placed"). A GET
+        elsewhere changes nothing, so its failures are plain ones.
+        """
         url = f"{self.base_url}{self.account_path}{path}"
+        effect: _http.Effect = "call" if places_call else "none" if method == "GET" else "action"
         headers = {"Accept": "application/json"}
         stale = True
         if auth:
             headers["X-Auth-Token"], stale = await self._token()
-        response = await _http.send(self.client, method, url, headers=headers, **kwargs)
+        response = await _http.send(
+            self.client, method, url, headers=headers, effect=effect, **kwargs
+        )
         if response.status_code == 401 and stale:
             _TOKENS.pop(self._cache_key(), None)
             await self.authenticate()
             headers["X-Auth-Token"] = _TOKENS[self._cache_key()]
-            response = await _http.send(self.client, method, url, headers=headers, **kwargs)
-        self.raise_for_error(response, what)
-        return self.envelope(response, what)
+            response = await _http.send(
+                self.client, method, url, headers=headers, effect=effect, **kwargs
+            )
+        if not places_call:
+            self.raise_for_error(response, what)
+            return self.envelope(response, what)
+
+        def failed(response: httpx.Response) -> OutcomeUnknown:
+            code, text = describe_error(response)
+            return OutcomeUnknown(f"Kazoo failed ({what}, code {code}): {text}; {_http.MAY_RING}")
+
+        with _http.call_reply(response, "Kazoo", documented=failed):
+            self.raise_for_error(response, what)
+            return self.envelope(response, what)
+        raise AssertionError("unreachable")  # pragma: no cover - the block returns or raises
 
     def raise_for_error(self, response: httpx.Response, what: str) -> None:
         status = response.status_code

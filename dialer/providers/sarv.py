@@ -172,26 +172,29 @@ class SarvProvider(Provider):
         sarv_rules.check({k: v for k, v in params.items() if k != "user_id"})
         return params, caller_id
 
-    async def _post(self, params: dict[str, str]) -> dict[str, Any]:
-        response = await _http.send(
+    async def _post(
+        self, params: dict[str, str], *, effect: _http.Effect = "action"
+    ) -> httpx.Response:
+        return await _http.send(
             self.client,
             "POST",
             f"{self.base_url}{CALL_PATH}",
             params=params,
             headers={"cache-control": "no-cache"},
+            effect=effect,
         )
-        return read_reply(response)
 
     async def place_call(self, request: CallRequest) -> CallSnapshot:
         params, caller_id = self.params(request)
         token = self._token()
-        data = await self._post({"user_id": params.pop("user_id"), "token": token, **params})
-        callid = data.get("callid")
-        if not isinstance(callid, str | int) or isinstance(callid, bool) or not str(callid):
-            raise ProviderReplyError(
-                "Sarv said success but sent no callid: the call may have been placed, "
-                "check before redialing"
-            )
+        response = await self._post(
+            {"user_id": params.pop("user_id"), "token": token, **params}, effect="call"
+        )
+        with _http.call_reply(response, "Sarv"):
+            data = read_reply(response)
+            callid = data.get("callid")
+            if not isinstance(callid, str | int) or isinstance(callid, bool) or not str(callid):
+                raise _http.unreadable_acceptance("Sarv", "callid")
         return CallSnapshot(
             uuid=request.uuid,
             account=self.account.name,
@@ -210,7 +213,7 @@ class SarvProvider(Provider):
         assert isinstance(self.options, SarvFields)
         params = {"user_id": str(self.options.user_id), "token": token}
         try:
-            await self._post(params)
+            read_reply(await self._post(params))
         except AuthError:
             raise
         except ProviderRefused as exc:

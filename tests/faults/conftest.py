@@ -29,3 +29,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for fault in faults:
         cells = (OUTCOMES.get((p, fault), "-").ljust(width) for p in providers)
         terminalreporter.write_line(fault.ljust(first) + " | " + " | ".join(cells))
+    terminalreporter.write_line(
+        '"-": no such case (a provider documents no rate-limit code of its own; a connection '
+        "fault cannot meet one path only) or not run"
+    )

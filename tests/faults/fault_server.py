@@ -3,6 +3,11 @@
 Provider adapters differ in paths and payloads but not in how a network or a server can fail,
 so one generic server exercises every adapter's error handling the same way. It records each
 request so idempotency tests can count what reached it.
+
+Two things are per provider: `rate_limit_body`, the provider's own documented "slow down" reply
+that mode `provider_rate_limit` answers inside an HTTP 200, and `healthy`, which answers some
+requests correctly so a fault can hit one request only (Kazoo's call request after a good
+sign-in, or its sign-in alone).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +47,11 @@ SERVED_FAULTS = (
     "wrong_types",
     "truncated_body",
     "huge_body",
+    "provider_rate_limit",
 )
+
+#: (method, path) -> (HTTP status, JSON body) for a request that must succeed, else None.
+Healthy = Callable[[str, str], "tuple[int, str] | None"]
 
 
 @dataclass
@@ -51,6 +60,10 @@ class FaultServer:
     requests: list[tuple[str, str]] = field(default_factory=list)
     #: Bytes of the huge body actually sent before the client hung up.
     huge_sent: int = 0
+    #: The provider's documented rate-limit reply, served with HTTP 200 (`provider_rate_limit`).
+    rate_limit_body: str | None = None
+    #: Requests answered correctly instead of with the fault.
+    healthy: Healthy | None = None
 
     def app(self) -> Starlette:
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -59,7 +72,13 @@ class FaultServer:
     async def serve(self, request: Request) -> Response:
         await request.body()
         self.requests.append((request.method, request.url.path))
+        good = self.healthy(request.method, request.url.path) if self.healthy else None
+        if good is not None:
+            return Response(good[1], status_code=good[0], media_type="application/json")
         mode = self.mode
+        if mode == "provider_rate_limit":
+            assert self.rate_limit_body is not None, "this provider documents no rate-limit reply"
+            return Response(self.rate_limit_body, media_type="application/json")
         if mode == "read_timeout":
             await asyncio.sleep(READ_TIMEOUT * 6)
             return Response("{}", media_type="application/json")

@@ -39,6 +39,7 @@ from dialer.domain import (
     CredentialsUnavailable,
     InvalidNumber,
     NetworkError,
+    OutcomeUnknown,
     ProviderRefused,
     ProviderReplyError,
     Unsupported,
@@ -484,7 +485,8 @@ def _app(reply: Response) -> Starlette:
 
 @pytest.mark.parametrize(
     ("reply", "error", "problem"),
-    [(PlainTextResponse("<html>Bad Gateway</html>", 502), ProviderReplyError, "not JSON"),
+    [(PlainTextResponse("<html>Bad Gateway</html>", 502), OutcomeUnknown, "HTTP 502"),
+     (PlainTextResponse("<html>Bad Request</html>", 400), ProviderReplyError, "not JSON"),
      (JSONResponse(["success"]), ProviderReplyError, "not a JSON object"),
      (JSONResponse({"status": "success", "code": "200"}), ProviderReplyError, "may have been"),
      (JSONResponse({"status": "success", "callid": ""}), ProviderReplyError, "no callid"),
