@@ -76,14 +76,19 @@ class ListenerHolder:
         self.history = history
         self.on_snapshot = on_snapshot
         self.running: RunningListener | None = None
+        #: How many `apply` calls have finished (the old listener closed, the new one up).
+        self.applied = 0
         self._lock = asyncio.Lock()
 
     async def apply(self, settings: Settings) -> RunningListener | None:
         async with self._lock:
-            if self.running is not None:
-                running, self.running = self.running, None
-                await running.aclose()
-            self.running = await start(settings, self.history, self.on_snapshot)
+            try:
+                if self.running is not None:
+                    await self.running.aclose()
+                    self.running = None
+                self.running = await start(settings, self.history, self.on_snapshot)
+            finally:
+                self.applied += 1
             return self.running
 
     async def aclose(self) -> None:

@@ -23,8 +23,9 @@ import json
 import logging
 import secrets
 import socket
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -61,8 +62,9 @@ class CallbackRoute:
 
     account: str
     provider: str
-    token: str | None = None
-    header: tuple[str, str] | None = None
+    # Kept out of repr: a route may be logged (a debug log of a worker thread's result).
+    token: str | None = field(default=None, repr=False)
+    header: tuple[str, str] | None = field(default=None, repr=False)
     prefix: str = DEFAULT_CALLBACK_PATH
     port: int | None = None
 
@@ -80,16 +82,23 @@ def token_username(account: str) -> str:
     return f"{account}#callback"
 
 
+_TOKEN_LOCK = threading.Lock()
+
+
 def callback_token(account: str) -> str:
-    """The account's path token, made on first use. Blocking (keyring): use a worker thread."""
+    """The account's path token, made on first use. Blocking (keyring): use a worker thread.
+
+    Serialised: two worker threads asking at once must not each make (and hand out) a token.
+    """
     from dialer import credentials
     from dialer import log as dialer_log
 
     username = token_username(account)
-    token = credentials.get_secret(username)
-    if not token:
-        token = secrets.token_hex(16)  # 128 bits
-        credentials.set_secret(username, token)
+    with _TOKEN_LOCK:
+        token = credentials.get_secret(username)
+        if not token:
+            token = secrets.token_hex(16)  # 128 bits
+            credentials.set_secret(username, token)
     dialer_log.register_secret(token)
     return token
 

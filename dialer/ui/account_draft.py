@@ -29,6 +29,9 @@ class Draft:
     #: Typed in this dialog; written to the keyring on save, never to the settings file.
     secret: str = ""
     default: bool = False
+    #: The account's own status-push port (None: shared) and path prefix ("": default).
+    callback_port: int | None = None
+    callback_path: str = ""
 
     @classmethod
     def from_account(cls, account: Account, *, default: bool) -> Draft:
@@ -41,6 +44,8 @@ class Draft:
             caller_ids=list(account.caller_ids),
             settings=dict(account.settings),
             default=default,
+            callback_port=account.callback_port,
+            callback_path=account.callback_path or "",
         )
 
     def to_account(self, secret_fields: set[str] | frozenset[str] = frozenset()) -> Account:
@@ -54,6 +59,8 @@ class Draft:
             agent=self.agent.strip() or None,
             caller_ids=[c.strip() for c in self.caller_ids if c.strip()],
             settings={k: v for k, v in self.settings.items() if k not in secret_fields},
+            callback_port=self.callback_port,
+            callback_path=self.callback_path.strip() or None,
         )
 
 
@@ -63,7 +70,7 @@ _MESSAGE_ROWS = (
     ("caller id", "caller_ids"),
     ("agent", "agent"),
 )
-_ROWS = frozenset({"name", "base_url", "agent", "caller_ids"})
+_ROWS = frozenset({"name", "base_url", "agent", "caller_ids", "callback_port", "callback_path"})
 
 
 def check_draft(
@@ -76,7 +83,7 @@ def check_draft(
 ) -> tuple[dict[str, str], list[str]]:
     """(problem per row, problems of no row) with the checks Save applies: the account model,
     unique names, the provider's `normalize_account` (its settings too unless `settings` is
-    false). Rows: name, base_url, agent, caller_ids."""
+    false). Rows: name, base_url, agent, caller_ids, callback_port, callback_path."""
     from pydantic import ValidationError
 
     from dialer.domain.errors import DialerError

@@ -79,6 +79,9 @@ class AccountEditor(QWidget):
         self.test_connection_result = self.secret.test_connection_result
         self.account_agent = self._line("account_agent", "Agent", "", 128)
         self.caller_ids = CallerIdList(self)
+        from dialer.ui.callback_account import AccountCallbackFields
+
+        self.callback = AccountCallbackFields(self)  # issue 9: its own push port and path
         self.form: ModelForm | None = None
         self._form_holder = QVBoxLayout()
         self._form_holder.setContentsMargins(0, 0, 0, 0)
@@ -104,6 +107,16 @@ class AccountEditor(QWidget):
             self._caption("Caller IDs", self.caller_ids.account_caller_ids),
             self._cell(self.caller_ids, "caller_ids"),
         )
+        pushes = self._section(layout, "Status pushes")
+        pushes.addRow(
+            self._caption("Port", self.callback.port_spin),
+            self._cell(self.callback.port_spin, "callback_port"),
+        )
+        pushes.addRow(
+            self._caption("Path", self.callback.path_edit),
+            self._cell(self.callback.path_edit, "callback_path"),
+        )
+        pushes.addRow("", self.callback.note)
         self._options_title = QLabel("Provider options", self)
         self._options_title.setProperty("role", "section")
         layout.addWidget(self._options_title)
@@ -120,6 +133,8 @@ class AccountEditor(QWidget):
             line.textChanged.connect(self._edited)
         self.account_default.toggled.connect(self._edited)
         self.caller_ids.changed.connect(self._edited)
+        self.callback.port_spin.valueChanged.connect(self._edited)
+        self.callback.path_edit.textChanged.connect(self._edited)
         self.secret.secret_edited.connect(self._edited)
         self.secret.account_needed = self.account_to_test
 
@@ -195,6 +210,7 @@ class AccountEditor(QWidget):
             self.account_base_url.setText(draft.base_url)
             self.account_agent.setText(draft.agent)
             self.caller_ids.set_items(draft.caller_ids)
+            self.callback.load(draft, self._provider())
             self.secret.load(draft, self._provider())
             self._rebuild_form()
         finally:
@@ -211,6 +227,7 @@ class AccountEditor(QWidget):
         if self._loading or self._draft is None:
             return
         self._draft.provider = str(self.account_provider.currentData())
+        self.callback.follow_provider(self._provider())
         self.secret.load(self._draft, self._provider())
         self._rebuild_form()
         self._edited()
@@ -271,7 +288,7 @@ class AccountEditor(QWidget):
         """Widgets made after the dialog's buttons (the form, Kazoo's tools) would come last on
         Tab; put them where they are on screen, after the caller IDs."""
         previous: QWidget = self.caller_ids.account_caller_id_remove
-        later: list[QWidget] = []
+        later: list[QWidget] = [self.callback.port_spin, self.callback.path_edit]
         if self.form is not None:
             later += [self.form.editor(name) for name in self.form.field_names()]
         if self.kazoo_endpoints is not None:
@@ -306,6 +323,7 @@ class AccountEditor(QWidget):
         draft.agent = self.account_agent.text()
         draft.caller_ids = self.caller_ids.items()
         draft.secret = self.account_secret.text()
+        self.callback.store(draft)
         if self.form is not None:
             draft.settings = self.form.values()
         self.validate()

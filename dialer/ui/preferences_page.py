@@ -94,6 +94,10 @@ class PreferencesPage(QWidget):
 
         self.desktop = DesktopPrefs(prefs, self)
         self.desktop.follow_confirm_box(self.pref_confirm_external)
+        # Issue 9: the status-push listener and each account's callback URL.
+        from dialer.ui.callback_prefs import CallbackPrefs
+
+        self.callbacks = CallbackPrefs(prefs, self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -114,6 +118,9 @@ class PreferencesPage(QWidget):
         form.addRow(section(self, "Security"))
         form.addRow(self._caption("Keyring", self.pref_keyring), self.pref_keyring)
         layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(section(self, "Status pushes"))
+        layout.addWidget(self.callbacks)
         layout.addStretch(1)
 
         self.pref_theme.currentIndexChanged.connect(
@@ -135,6 +142,7 @@ class PreferencesPage(QWidget):
             "start_at_login": self.pref_start_at_login.isChecked(),
             "theme": str(self.pref_theme.currentData()),
             **self.desktop.values(),
+            **self.callbacks.values(),
         }
 
     def show_autostart(self, enabled: bool) -> None:

@@ -78,7 +78,13 @@ class SettingsDialog(QDialog):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._accounts_page(client), "Accounts")
         self.preferences = PreferencesPage(settings.preferences, self)
-        self.tabs.addTab(self.preferences, "Preferences")
+        self.preferences.callbacks.set_accounts(settings.accounts)
+        preferences_scroll = QScrollArea(self)  # the status-push section makes it tall
+        preferences_scroll.setObjectName("preferences_scroll")
+        preferences_scroll.setWidgetResizable(True)
+        preferences_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        preferences_scroll.setWidget(self.preferences)
+        self.tabs.addTab(preferences_scroll, "Preferences")
         self.tabs.addTab(self.preferences.desktop.as_page(), "Desktop")  # dialer.ui.desktop_prefs
 
         self.settings_status = QLabel(self)
@@ -315,6 +321,7 @@ class SettingsDialog(QDialog):
         if result != QDialog.DialogCode.Accepted:
             self._preview_theme(self._theme_at_open)
         self.editor.secret.cancel_all()
+        self.preferences.callbacks.cancel_all()
         for task in list(self._tasks):
             if task is not self._saving:
                 task.cancel()
