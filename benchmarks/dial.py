@@ -10,9 +10,9 @@ window's real path (`MainWindow.request_call` → pre-dial guard → `WindowTask
 `dialer.app.start_services`. The baseline is `httpx.AsyncClient.post` of the same JSON body
 to the same endpoint, from the same loop, with its own warmed-up client.
 
-The server is the sandbox's own ASGI app (`dialer.sandbox.app`) under uvicorn on 127.0.0.1,
-in a child process, behind a thin ASGI wrapper that notes `time.monotonic()` (a system-wide
-clock on Linux) the moment a `POST /calls` reaches the app, before its body is read. The
+The server is the sandbox's own ASGI app under uvicorn on 127.0.0.1, in a child process
+(`bench_server`), which notes `time.monotonic()` (a system-wide clock on Linux) the moment a
+`POST /calls` reaches the app, before its body is read. The
 trials alternate (dialer, bare, dialer, ...) so machine noise hits both; the sandbox runs
 fast (each call is over in ~0.1 s) and every dialer trial waits until the previous call
 has ended, so the controller is following nothing when Call is clicked.
@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,40 +36,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import bench_server  # noqa: E402
+
 RATIO_GOAL = 1.5
 P99_GOAL_MS = 10.0
 SPEED = 200.0  # a sandbox call's 13 simulated seconds last 65 ms
-ARRIVALS_PATH = "/bench/arrivals"
-
-
-# --- the server (child process) ----------------------------------------------------------------
-
-
-def serve(state_dir: Path) -> None:
-    """The sandbox app behind an arrival recorder; prints its URL, serves until killed."""
-    import uvicorn
-
-    from dialer.sandbox.app import create_app
-
-    app = create_app(state_dir, speed=SPEED)
-    arrivals: list[float] = []
-
-    async def recorder(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == ARRIVALS_PATH:
-            body = json.dumps(arrivals).encode()
-            headers = [(b"content-type", b"application/json")]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/calls":
-            arrivals.append(time.monotonic())
-        await app(scope, receive, send)
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(recorder, log_level="warning", access_log=False, lifespan="off")
-    print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    uvicorn.Server(config).run(sockets=[sock])
 
 
 # --- the window (this process) -----------------------------------------------------------------
@@ -128,7 +96,8 @@ async def bench(window: Any, url: str, trials: int, warm_up: int) -> dict[str, l
             response = await bare_client.post(f"{url}/calls", json=body, headers=headers)
             response.raise_for_status()
             clicks.append(("bare", sent))
-        arrivals: list[float] = (await bare_client.get(url + ARRIVALS_PATH)).json()
+        stats = (await bare_client.get(url + bench_server.STATS_PATH)).json()
+        arrivals: list[float] = stats["arrivals"]
     finally:
         await bare_client.aclose()
         window.close()
@@ -158,15 +127,6 @@ def run_window(url: str, trials: int, warm_up: int) -> dict[str, list[float]]:
     window.show()
     result: dict[str, list[float]] = qasync.run(bench(window, url, trials, warm_up))
     return result
-
-
-def configure(url: str) -> None:
-    """The first-run sandbox account, pointed at this benchmark's server."""
-    from dialer import settings
-
-    current = settings.default_settings()
-    account = current.accounts[0].model_copy(update={"base_url": url})
-    settings.save(current.model_copy(update={"accounts": [account]}))
 
 
 def p99(samples: list[float]) -> float:
@@ -200,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200, help="measured trials per side")
     parser.add_argument("--warm-up", type=int, default=10, help="unmeasured trials per side")
-    parser.add_argument("--serve", metavar="STATE_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(Path(args.serve))
-        return 0
 
     from machine import print_machine
 
@@ -214,22 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         state = Path(home) / "bench-sandbox"
         state.mkdir()
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(state)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
-            if not url.startswith("http://127.0.0.1:"):
-                raise RuntimeError("the benchmark's server did not start")
-            configure(url)
+        with bench_server.Server(state, SPEED) as url:
+            bench_server.configure(url)
             result = run_window(url, args.trials, args.warm_up)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     report(result)
     return 0
 

@@ -1,0 +1,276 @@
+"""GUI stalls: the longest the window's event loop goes without a turn while 50 live calls are
+polled and a 20 MB recording downloads, against the same heartbeat in a bare window.
+
+Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_stall.py [--seconds 12]`
+
+A 1 ms precise QTimer notes `time.monotonic()` at every tick; a gap between two ticks is
+time the event loop spent elsewhere, which a user sees as a frozen window (16 ms is one
+frame at 60 Hz). Each side runs in a fresh child process, offscreen:
+
+- bare: a QMainWindow doing nothing, the heartbeat for `--seconds`;
+- dialer: the real window and services (`dialer.app.start_services`, the qasync loop), the
+  sandbox account pointed at a loopback sandbox (`bench_server`, its calls slowed so they
+  stay live); the heartbeat starts, 50 calls are placed one after another through the
+  window's own path (each gets its card and is polled by the controller), then the
+  history's recording player (`dialer.ui.player`, the app's recordings service) downloads a
+  20 MB WAV, checks it, loads QtMultimedia and draws its waveform; the heartbeat runs until
+  `--seconds` have passed and the download is done.
+
+Goal (issue 11): longest gap ≤ 16 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bench_server  # noqa: E402
+
+GOAL_MS = 16.0
+CALLS = 50
+RECORDING_MB = 20
+#: A sandbox call's 13 simulated seconds last 26 s: every call is still live at the end.
+SPEED = 0.5
+
+
+class Heartbeat:
+    """Gaps between ticks of a 1 ms precise timer, and where the longest ones fell."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[float] = []
+        self.events: list[tuple[float, str]] = []  # (when, what) for the report
+        self._last = 0.0
+        self.started = 0.0
+        self.worst: list[tuple[float, float]] = []  # (gap ms, at s)
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(1)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.started = self._last = time.monotonic()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def note(self, what: str) -> None:
+        self.events.append((time.monotonic() - self.started, what))
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        gap = (now - self._last) * 1000
+        self.gaps.append(gap)
+        if gap > GOAL_MS:
+            self.worst.append((gap, now - self.started - gap / 1000))
+        self._last = now
+
+    def result(self) -> dict[str, Any]:
+        gaps = sorted(self.gaps)
+        return {
+            "ticks": len(gaps),
+            "longest_ms": gaps[-1],
+            "p99_ms": statistics.quantiles(gaps, n=100, method="inclusive")[98],
+            "median_ms": statistics.median(gaps),
+            "over_goal": len(self.worst),
+            "worst": sorted(self.worst, reverse=True)[:8],
+            "events": self.events,
+        }
+
+
+# --- children ----------------------------------------------------------------------------------
+
+
+def child_bare(seconds: float) -> dict[str, Any]:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    window.resize(1040, 700)
+    window.show()
+    beat = Heartbeat()
+    QTimer.singleShot(500, beat.start)  # after the first paint, as on the dialer side
+    QTimer.singleShot(500 + int(seconds * 1000), app.quit)
+    app.exec()
+    beat.stop()
+    return beat.result()
+
+
+async def wait_until(condition: Any, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.005)
+
+
+async def drive(window: Any, url: str, seconds: float) -> dict[str, Any]:
+    from dialer import app as dialer_app
+    from dialer.services.recordings import RecordingCache
+    from dialer.ui.player import RecordingPlayer
+
+    services = await dialer_app.start_services(window)
+    await dialer_app.warm_up_numbers()
+    controller = window.controller
+    await asyncio.sleep(0.5)
+    beat = Heartbeat()
+    beat.start()
+    player: RecordingPlayer | None = None
+    try:
+        beat.note("placing 50 calls")
+        account = window.picker.current_account()
+        for index in range(CALLS):
+            window.tasks.dial(f"+9198766{index:05d}", account, None, {})
+            await wait_until(lambda: not window.tasks.placing, "a call is still being placed")
+        beat.note(f"50 calls placed, {len(controller.live())} live")
+        player = RecordingPlayer(
+            RecordingCache.from_preferences(controller.settings.preferences), controller.client
+        )
+        player.resize(700, 240)
+        player.show()
+        downloaded = asyncio.get_running_loop().create_future()
+        player.failed.connect(lambda text: downloaded.done() or downloaded.set_result(text))
+        beat.note("recording download started")
+        player.load("bench-recording", url + bench_server.RECORDING_PATH, "Benchmark recording")
+        await wait_until(
+            lambda: downloaded.done() or (player.path and player.save_button.isEnabled()),
+            "the recording did not download in time",
+        )
+        if downloaded.done():
+            raise RuntimeError(f"the recording failed: {downloaded.result()}")
+        assert player.path is not None
+        size = player.path.stat().st_size
+        beat.note(f"recording downloaded and drawn ({size / 1e6:.1f} MB)")
+        await asyncio.sleep(max(0.0, seconds - (time.monotonic() - beat.started)))
+        live = len(controller.live())
+        beat.note(f"end: {live} calls live")
+        stats = (await controller.client.get(url + bench_server.STATS_PATH)).json()
+    finally:
+        beat.stop()
+        if player is not None:
+            await player.aclose()
+            player.close()
+        window.close()
+        await window.aclose()
+        await services.aclose()
+    result = beat.result()
+    result.update(recording_bytes=size, live_at_end=live, status_polls=stats["polls"])
+    return result
+
+
+def child_dialer(seconds: float, url: str) -> dict[str, Any]:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from dialer.ui import pyside_fix, style
+    from dialer.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1] + style.STYLE_ARGS)
+    pyside_fix.install()
+    style.apply(app, style_chosen=True)
+    app.setQuitOnLastWindowClosed(False)  # as in dialer.app: the loop outlives the window
+    window = MainWindow()
+    window.show()
+    result: dict[str, Any] = qasync.run(drive(window, url, seconds))
+    return result
+
+
+# --- the parent -----------------------------------------------------------------------------
+
+
+def run_child(args: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, __file__, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("{"):
+            data: dict[str, Any] = json.loads(line)
+            return data
+    raise RuntimeError(f"child {args} failed (exit {result.returncode}):\n{result.stderr}")
+
+
+def report(bare: dict[str, Any], dialer: dict[str, Any]) -> dict[str, float]:
+    print(f"{'':24}{'ticks':>8}{'median':>9}{'p99':>9}{'longest':>9}{'> 16 ms':>9}")
+    for name, side in (("bare window", bare), ("dialer, 50 calls + 20 MB", dialer)):
+        print(
+            f"{name:24}{side['ticks']:8d}{side['median_ms']:9.2f}{side['p99_ms']:9.2f}"
+            f"{side['longest_ms']:9.1f}{side['over_goal']:9d}"
+        )
+    print()
+    print(
+        f"dialer: {dialer['status_polls']} status polls answered, {dialer['live_at_end']} calls"
+        f" live at the end, recording {dialer['recording_bytes'] / 1e6:.1f} MB"
+    )
+    for when, what in dialer["events"]:
+        print(f"  {when:6.2f} s  {what}")
+    for gap, when in dialer["worst"]:
+        print(f"  gap {gap:6.1f} ms at {when:6.2f} s")
+    print(f"\nlongest GUI stall: {dialer['longest_ms']:.1f} ms (goal <= {GOAL_MS:.0f} ms)")
+    return {
+        "longest_ms": dialer["longest_ms"],
+        "bare_longest_ms": bare["longest_ms"],
+        "p99_ms": dialer["p99_ms"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=12.0, help="heartbeat duration")
+    parser.add_argument("--child", choices=("bare", "dialer"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child == "bare":
+        print(json.dumps(child_bare(args.seconds)), flush=True)
+        return 0
+    if args.child == "dialer":
+        print(json.dumps(child_dialer(args.seconds, args.url)), flush=True)
+        return 0
+
+    from machine import print_machine
+
+    print_machine()
+    with tempfile.TemporaryDirectory(prefix="dialer-bench-") as home:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "QT_LOGGING_RULES": "qt.qpa.*=false;qt.multimedia.*=false",
+            "DIALER_HOME": home,
+        }
+        env.pop("DIALER_SANDBOX_SPEED", None)  # the app polls as it would a real-time sandbox
+        timeout = args.seconds + 180
+        bare = run_child(["--child", "bare", "--seconds", str(args.seconds)], env, timeout)
+        state = Path(home) / "bench-sandbox"
+        state.mkdir()
+        with bench_server.Server(state, SPEED, RECORDING_MB * 1024 * 1024) as url:
+            os.environ["DIALER_HOME"] = home
+            bench_server.configure(url)
+            dialer = run_child(
+                ["--child", "dialer", "--seconds", str(args.seconds), "--url", url], env, timeout
+            )
+    report(bare, dialer)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
