@@ -25,6 +25,7 @@ from typing import Any
 from dialer.domain.models import CallSnapshot, CallStatus
 from dialer.providers.alohaa_logs import APP_METADATA_KEY
 from dialer.services.history import HistoryStore
+from dialer.services.history_entry import HistoryEntry
 
 #: Providers whose pushes the listener understands.
 PUSH_PROVIDERS = frozenset({"alohaa", "acefone", "sarv", "clouddialer"})
@@ -148,6 +149,55 @@ CREATE TABLE IF NOT EXISTS applied (
     PRIMARY KEY (account, provider, uuid)
 )
 """
+
+
+def snapshot_of(entry: HistoryEntry) -> CallSnapshot:
+    """History's row as a final snapshot (what a push left there)."""
+    return CallSnapshot(
+        uuid=entry.uuid,
+        account=entry.account,
+        provider=entry.provider,
+        to_number=entry.to_number,
+        from_number=entry.from_number,
+        call_id=entry.call_id,
+        status=entry.status,
+        final=True,
+        started_at=entry.started_at,
+        connected_at=entry.connected_at,
+        ended_at=entry.ended_at,
+        duration=entry.duration,
+        recording_url=entry.recording_url,
+        message=entry.message,
+    )
+
+
+def pushed_outcome(
+    history: HistoryStore, uuid: str, path: Path | None = None
+) -> CallSnapshot | None:
+    """The outcome a status push already wrote for this call, by any process (`dialer listen`
+    beside `dialer call --wait`), or None. Blocking: call it on a worker thread.
+
+    A poll that finds the call over knows less than the push did (Acefone's live list only
+    says the call left it), so the follow keeps the push's outcome instead of overwriting it.
+    """
+    if path is None:
+        from dialer import paths
+
+        path = paths.data_dir() / "callbacks.sqlite"
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        row = conn.execute("SELECT 1 FROM applied WHERE uuid = ? LIMIT 1", (uuid,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    entry = history.get(uuid) if row else None
+    if entry is None or not entry.final:
+        return None
+    return snapshot_of(entry)
 
 
 class PushLedger:

@@ -96,6 +96,8 @@ class CallController:
         self._secrets: dict[str, str] = {}
         #: Calls a status push finished (issue 9): their follow stops without a second final.
         self._pushed: dict[str, CallSnapshot] = {}
+        #: Calls whose follow found the push already in the ledger: its report is not repeated.
+        self._seen_pushed: set[str] = set()
 
     # --- observers -----------------------------------------------------------------------
 
@@ -136,6 +138,9 @@ class CallController:
     def report(self, snapshot: CallSnapshot) -> None:
         """A call update that came from outside a follow (issue 9: a provider's status push):
         the live-call table and every listener see it as if a poll had found it."""
+        if snapshot.final and snapshot.uuid in self._seen_pushed:
+            self._seen_pushed.discard(snapshot.uuid)
+            return  # the follow already reported this push, read from the ledger
         if snapshot.final and snapshot.uuid in self._live:
             self._pushed[snapshot.uuid] = snapshot
         self._emit(snapshot)
@@ -288,10 +293,23 @@ class CallController:
             failing_since = None
             if (pushed := self._pushed.pop(current.uuid, None)) is not None:
                 return pushed
+            if (pushed := await self._pushed_elsewhere(fresh)) is not None:
+                if (ours := self._pushed.pop(current.uuid, None)) is not None:
+                    return ours  # our own listener reported it meanwhile
+                self._seen_pushed.add(current.uuid)
+                self._emit(pushed)  # another process's listener (`dialer listen`) got it
+                return pushed
             if fresh != current:
                 current = fresh
                 self._emit(current)
         return current
+
+    async def _pushed_elsewhere(self, snapshot: CallSnapshot) -> CallSnapshot | None:
+        from dialer.services import callback_events
+
+        if snapshot.provider not in callback_events.PUSH_PROVIDERS:
+            return None
+        return await asyncio.to_thread(callback_events.pushed_outcome, self.history, snapshot.uuid)
 
     async def dial(
         self,

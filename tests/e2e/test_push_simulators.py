@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +75,8 @@ def _call(
     *,
     url_of: Callable[[str], str] | None = None,
     after_place: Callable[[], None] | None = None,
+    report: bool = True,
+    before_poll: Callable[[httpx.Request], Awaitable[None]] | None = None,
 ) -> Outcome:
     """Place one call through the controller with the listener up; wait for the push."""
     conf = Settings(
@@ -85,10 +87,13 @@ def _call(
     emitted: list[CallSnapshot] = []
 
     async def scenario() -> Outcome:
-        async with httpx.AsyncClient() as client:
+        hooks = {"request": [before_poll]} if before_poll else {}
+        async with httpx.AsyncClient(event_hooks=hooks) as client:
             controller = CallController(conf, history, client)
             controller.add_listener(emitted.append)
-            running = await callback_runtime.start(conf, history, controller.report)
+            # report=False: the listener runs as if in another process (`dialer listen`).
+            on_push = controller.report if report else (lambda _s: None)
+            running = await callback_runtime.start(conf, history, on_push)
             assert running is not None
             try:
                 route = running.listener.app.routes[account.name]
@@ -267,6 +272,38 @@ def test_acefone_dashboard_webhook_gives_the_outcome_polling_cannot(
     assert out.row.duration == acefone_sim.TALK_SECONDS == out.push.payload["duration"]
     assert out.row.message == "reported by acefone's status push"
     assert len(out.from_push) == 1
+
+
+def test_a_push_taken_by_another_process_is_not_overwritten_by_the_follow(
+    tmp_path: Path, acefone: tuple[str, acefone_sim.AcefoneSim]
+) -> None:
+    """`dialer listen` got the push; `dialer call --wait` then polls the call gone: it must
+    keep the pushed outcome, not write its own "ended, outcome unknown" over it."""
+    url, sim = acefone
+    credentials.set_secret("ace", ACE_TOKEN)
+    account = Account(
+        name="ace", provider="acefone", base_url=url, agent="0602049340005",
+        caller_ids=["+442079460000"],
+    )  # fmt: skip
+
+    def point(listener_url: str) -> None:
+        sim.webhook_url = listener_url
+
+    async def push_first(request: httpx.Request) -> None:
+        # Order the race the way it usually goes: a poll that would find the call gone
+        # waits until the simulator has delivered its push.
+        if request.url.path == "/v1/live_calls" and sim.calls:
+            call = next(reversed(sim.calls.values()))
+            if sim.state(call) is None:
+                await _until(lambda: bool(sim.pushes.pushes) and not sim.pushes.pending(), "push")
+
+    out = _call(
+        tmp_path, account, "+447400123456", sim.pushes, point, report=False, before_poll=push_first
+    )
+    assert out.followed.final and out.followed.status is CallStatus.ANSWER
+    assert out.followed.duration == acefone_sim.TALK_SECONDS
+    assert out.row.status is CallStatus.ANSWER and out.row.message == out.followed.message
+    assert [s.status for s in out.emitted if s.final] == [CallStatus.ANSWER]
 
 
 # --- Sarv: the panel's push URL, GODBLESSYOU, callId --------------------------------------------

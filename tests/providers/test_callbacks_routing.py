@@ -261,6 +261,7 @@ def _alohaa_call(tmp_path: Path, account: Account, prefs: Preferences) -> dict[s
             asyncio.run(place())
         finally:
             history.close()
+            app.state.alohaa.pushes.close()  # no listener here: its push must not linger
     details = app.state.alohaa.calls[-1].webhook_details
     return details or {}
 
