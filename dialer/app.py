@@ -142,7 +142,9 @@ async def start_services(window: MainWindow) -> Services:
     await asyncio.to_thread(dialer_log.setup)
     settings = await asyncio.to_thread(settings_mod.load)
     history = HistoryStore(paths.history_db(), default_region=settings.preferences.default_region)
-    client = httpx.AsyncClient()
+    # On a worker thread: creating the client builds its TLS context, which reads the whole
+    # CA bundle (~20-40 ms) and would freeze the just-painted window.
+    client = await asyncio.to_thread(httpx.AsyncClient)
     window.attach(settings, CallController(settings, history, client))
     return Services(client=client, history=history)
 
