@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SERVICE",
     "backend_name",
+    "delete_account_secrets",
     "delete_secret",
     "get_secret",
     "is_available",
@@ -38,6 +39,11 @@ __all__ = [
 
 #: Keyring service name; the username is the account name.
 SERVICE = "dialer"
+
+#: Secrets the app itself makes for an account live under "<account>#<purpose>" (the callback
+#: listener's path token). A keyring cannot list its entries, so removing an account must name
+#: each purpose to leave nothing behind.
+DERIVED_PURPOSES = ("callback",)
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +206,13 @@ def delete_secret(account: str) -> None:
             _translate(exc, "delete", account)
     except Exception as exc:
         _translate(exc, "delete", account)
+
+
+def delete_account_secrets(account: str) -> None:
+    """Forget every secret kept for `account`: its own and those the app derived for it."""
+    delete_secret(account)
+    for purpose in DERIVED_PURPOSES:
+        delete_secret(f"{account}#{purpose}")
 
 
 def backend_name() -> str:

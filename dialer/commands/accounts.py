@@ -164,7 +164,7 @@ def _remove(ns: argparse.Namespace) -> int:
     if registry.get(acc.provider).needs_secret:
         from dialer import credentials
 
-        credentials.delete_secret(ns.name)
+        credentials.delete_account_secrets(ns.name)
     print(f"account {ns.name!r} removed")
     return 0
 

@@ -71,7 +71,7 @@ def apply_secrets(drafts: Sequence[Draft], originals: Sequence[str]) -> None:
         if d.original and not d.secret
     }
     for name in {*removed, *(d.original for d in renamed if d.original)}:
-        credentials.delete_secret(name)
+        credentials.delete_account_secrets(name)  # a renamed account gets a new callback token
     for draft in drafts:
         value = draft.secret or (moving.get(draft.original) if draft.original else None)
         if value:

@@ -194,3 +194,24 @@ def test_python_m_and_console_script_agree(dialer_home: Path) -> None:
     )
     d = dialer("accounts", "list", "--json", home=dialer_home)
     assert (c.returncode, c.stdout) == (d.returncode, d.stdout)
+
+
+def test_accounts_remove_forgets_the_callback_token_too(dialer_home: Path) -> None:
+    """A removed account leaves nothing in the keyring: not its key, not the path token the
+    listener made for it (a new account of the same name must not inherit an old token)."""
+    from dialer import credentials
+    from dialer.services import callbacks
+
+    added = dialer(
+        "accounts", "add", "pushy", "--provider", "sarv", "--set", "user_id=4242",
+        "--agent", "9876543211", "--caller-id", "+91 80 6900 0001",
+        home=dialer_home, stdin="sarv-token-for-remove\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    token = callbacks.callback_token("pushy")
+    assert credentials.get_secret(callbacks.token_username("pushy")) == token
+    assert credentials.get_secret("pushy") == "sarv-token-for-remove"
+
+    assert dialer("accounts", "remove", "pushy", home=dialer_home).returncode == 0
+    assert credentials.get_secret("pushy") is None
+    assert credentials.get_secret(callbacks.token_username("pushy")) is None
