@@ -153,22 +153,7 @@ CREATE TABLE IF NOT EXISTS applied (
 
 def snapshot_of(entry: HistoryEntry) -> CallSnapshot:
     """History's row as a final snapshot (what a push left there)."""
-    return CallSnapshot(
-        uuid=entry.uuid,
-        account=entry.account,
-        provider=entry.provider,
-        to_number=entry.to_number,
-        from_number=entry.from_number,
-        call_id=entry.call_id,
-        status=entry.status,
-        final=True,
-        started_at=entry.started_at,
-        connected_at=entry.connected_at,
-        ended_at=entry.ended_at,
-        duration=entry.duration,
-        recording_url=entry.recording_url,
-        message=entry.message,
-    )
+    return entry.to_snapshot(final=True, message=entry.message)
 
 
 def pushed_outcome(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from dialer.domain.models import CallStatus, call_json_fields
+from dialer.domain.models import CallSnapshot, CallStatus, call_json_fields
 from dialer.services.history_query import iso
 
 __all__ = ["COLUMNS", "JSON_KEYS", "HistoryEntry"]
@@ -63,6 +63,26 @@ class HistoryEntry(BaseModel):
     digits: str = ""
     #: "app" for calls placed here, "provider" for calls only the provider's history knew.
     source: str = "app"
+
+    def to_snapshot(self, *, final: bool, message: str | None) -> CallSnapshot:
+        """The call as a snapshot again: to resume following it after a restart, or to hand
+        on the outcome a push already wrote."""
+        return CallSnapshot(
+            uuid=self.uuid,
+            account=self.account,
+            provider=self.provider,
+            to_number=self.to_number,
+            from_number=self.from_number,
+            call_id=self.call_id,
+            status=self.status,
+            final=final,
+            started_at=self.started_at,
+            connected_at=self.connected_at,
+            ended_at=self.ended_at,
+            duration=self.duration,
+            recording_url=self.recording_url,
+            message=message,
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The `dialer history --json` object: stable keys, times as ISO 8601 UTC with Z."""

@@ -128,22 +128,7 @@ def mark_interrupted(history: HistoryStore, folder: Path | None = None) -> list[
 
 def snapshot_of(entry: HistoryEntry) -> CallSnapshot:
     """The last known observation of a call, rebuilt from its row to resume following it."""
-    return CallSnapshot(
-        uuid=entry.uuid,
-        account=entry.account,
-        provider=entry.provider,
-        to_number=entry.to_number,
-        from_number=entry.from_number,
-        call_id=entry.call_id,
-        status=entry.status,
-        final=False,
-        started_at=entry.started_at,
-        connected_at=entry.connected_at,
-        ended_at=entry.ended_at,
-        duration=entry.duration,
-        recording_url=entry.recording_url,
-        message="re-attached after the app stopped",
-    )
+    return entry.to_snapshot(final=False, message="re-attached after the app stopped")
 
 
 def can_reattach(entry: HistoryEntry) -> bool:
