@@ -19,16 +19,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from dialer.ui.pref_widgets import check_box
+from dialer.ui import pref_widgets
 
 if TYPE_CHECKING:
     from dialer.services.callbacks import CallbackRoute
@@ -60,7 +58,7 @@ class CallbackPrefs(QWidget):
         self._tasks: set[asyncio.Task[Any]] = set()
         self.revealed = False
 
-        self.listener_check = check_box(
+        self.listener_check = pref_widgets.check_box(
             self,
             "callbackListenerCheck",
             "Receive status pushes",
@@ -68,8 +66,8 @@ class CallbackPrefs(QWidget):
             "POST after each call (off: outcomes are polled where the provider allows it)",
             prefs.callback_listener,
         )
-        self.host_edit = self._line(
-            "callbackHostEdit", "Listen on address", prefs.callback_host, "127.0.0.1"
+        self.host_edit = pref_widgets.line_edit(
+            self, "callbackHostEdit", "Listen on address", "127.0.0.1", prefs.callback_host
         )
         self.host_edit.setToolTip(
             "127.0.0.1 reaches this computer only (a tunnel on it); 0.0.0.0 lets a PBX on the "
@@ -81,11 +79,12 @@ class CallbackPrefs(QWidget):
         self.port_spin.setRange(1, 65535)
         self.port_spin.setValue(prefs.callback_port)
         self.port_spin.setToolTip("Accounts without a port of their own share this one")
-        self.public_edit = self._line(
+        self.public_edit = pref_widgets.line_edit(
+            self,
             "callbackPublicUrlEdit",
             "Public URL",
-            prefs.callback_public_url,
             "e.g. https://dialer.example-tunnel.net (empty: the address and port above)",
+            prefs.callback_public_url,
         )
         self.public_edit.setToolTip(
             "How the providers reach the listener from outside, e.g. your tunnel's address"
@@ -96,11 +95,14 @@ class CallbackPrefs(QWidget):
         self.url_list.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
         self.url_list.setWordWrap(True)
         self.url_list.setMinimumHeight(90)
-        self.reveal_button = self._button(
-            "callbackUrlRevealButton", "Show", "Show the callback URLs in full (they hold a secret)"
+        self.reveal_button = pref_widgets.push_button(
+            self,
+            "callbackUrlRevealButton",
+            "Show",
+            "Show the callback URLs in full (they hold a secret)",
         )
-        self.copy_button = self._button(
-            "callbackUrlCopyButton", "Copy", "Copy the selected account's full callback URL"
+        self.copy_button = pref_widgets.push_button(
+            self, "callbackUrlCopyButton", "Copy", "Copy the selected account's full callback URL"
         )
         self.copy_button.setEnabled(False)
         self.status = QLabel(self)
@@ -114,9 +116,9 @@ class CallbackPrefs(QWidget):
         form.setVerticalSpacing(12)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("", self.listener_check)
-        form.addRow(self._caption("Address", self.host_edit), self.host_edit)
-        form.addRow(self._caption("Port", self.port_spin), self.port_spin)
-        form.addRow(self._caption("Public URL", self.public_edit), self.public_edit)
+        form.addRow(pref_widgets.caption(self, "Address", self.host_edit), self.host_edit)
+        form.addRow(pref_widgets.caption(self, "Port", self.port_spin), self.port_spin)
+        form.addRow(pref_widgets.caption(self, "Public URL", self.public_edit), self.public_edit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.reveal_button)
@@ -125,7 +127,7 @@ class CallbackPrefs(QWidget):
         urls.setSpacing(6)
         urls.addWidget(self.url_list)
         urls.addLayout(buttons)
-        form.addRow(self._caption("Callback URLs", self.url_list), urls)
+        form.addRow(pref_widgets.caption(self, "Callback URLs", self.url_list), urls)
         QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -140,27 +142,6 @@ class CallbackPrefs(QWidget):
         self.url_list.currentRowChanged.connect(self._selection_changed)
 
     # --- building -----------------------------------------------------------------------------
-
-    def _line(self, name: str, accessible: str, text: str, placeholder: str) -> QLineEdit:
-        line = QLineEdit(text, self)
-        line.setObjectName(name)
-        line.setAccessibleName(accessible)
-        line.setPlaceholderText(placeholder)
-        return line
-
-    def _button(self, name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.setAccessibleName(tip)
-        button.setToolTip(tip)
-        button.setAutoDefault(False)
-        return button
-
-    def _caption(self, text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setProperty("role", "field")
-        label.setBuddy(buddy)
-        return label
 
     # --- values ---------------------------------------------------------------------------------
 

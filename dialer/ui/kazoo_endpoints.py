@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from dialer.ui import pref_widgets
 from dialer.ui.style import set_tone
 
 if TYPE_CHECKING:
@@ -138,28 +137,34 @@ class EndpointsSection(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumHeight(120)
         self.table.setMaximumHeight(200)
-        self.refresh_button = self._button("kazoo_endpoints_refresh", "Load", "Load the endpoints")
-        self.use_button = self._button(
-            "kazoo_endpoint_use", "Use as caller ID", "Use or stop using"
+        self.refresh_button = pref_widgets.push_button(
+            self, "kazoo_endpoints_refresh", "Load", "Load the endpoints"
         )
-        self.delete_button = self._button(
-            "kazoo_endpoint_delete", "Delete…", "Delete on the server"
+        self.use_button = pref_widgets.push_button(
+            self, "kazoo_endpoint_use", "Use as caller ID", "Use or stop using"
+        )
+        self.delete_button = pref_widgets.push_button(
+            self, "kazoo_endpoint_delete", "Delete…", "Delete on the server"
         )
         self.delete_button.setProperty("role", "danger")
-        self.name = self._line("kazoo_endpoint_name", "Endpoint name", "e.g. Sales desk")
-        self.extension = self._line("kazoo_endpoint_extension", "Extension", "e.g. 1001")
-        self.whitelist = self._line(
-            "kazoo_endpoint_whitelist", "Whitelist", "regexes, space-separated, e.g. ^\\+91"
+        self.name = pref_widgets.line_edit(
+            self, "kazoo_endpoint_name", "Endpoint name", "e.g. Sales desk"
+        )
+        self.extension = pref_widgets.line_edit(
+            self, "kazoo_endpoint_extension", "Extension", "e.g. 1001"
+        )
+        self.whitelist = pref_widgets.line_edit(
+            self, "kazoo_endpoint_whitelist", "Whitelist", "regexes, space-separated, e.g. ^\\+91"
         )
         self.auth_required = QCheckBox("Dialing needs an auth token", self)
         self.auth_required.setObjectName("kazoo_endpoint_auth_required")
         self.auth_required.setAccessibleName("Dialing needs an auth token")
         self.auth_required.setChecked(True)
-        self.create_button = self._button(
-            "kazoo_endpoint_create", "Create new", "Create an endpoint"
+        self.create_button = pref_widgets.push_button(
+            self, "kazoo_endpoint_create", "Create new", "Create an endpoint"
         )
-        self.update_button = self._button(
-            "kazoo_endpoint_update", "Save changes", "Change the selected endpoint"
+        self.update_button = pref_widgets.push_button(
+            self, "kazoo_endpoint_update", "Save changes", "Change the selected endpoint"
         )
         self.status = QLabel(self)
         self.status.setObjectName("kazoo_endpoints_status")
@@ -178,9 +183,9 @@ class EndpointsSection(QWidget):
         layout.addLayout(actions)
         form = QFormLayout()
         form.setHorizontalSpacing(16)
-        form.addRow(self._caption("Name", self.name), self.name)
-        form.addRow(self._caption("Extension", self.extension), self.extension)
-        form.addRow(self._caption("Whitelist", self.whitelist), self.whitelist)
+        form.addRow(pref_widgets.caption(self, "Name", self.name), self.name)
+        form.addRow(pref_widgets.caption(self, "Extension", self.extension), self.extension)
+        form.addRow(pref_widgets.caption(self, "Whitelist", self.whitelist), self.whitelist)
         form.addRow("", self.auth_required)
         layout.addLayout(form)
         edits = QHBoxLayout()
@@ -200,27 +205,6 @@ class EndpointsSection(QWidget):
         self._enable()
 
     # --- building -----------------------------------------------------------------------------
-
-    def _button(self, name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.setAccessibleName(tip)
-        button.setToolTip(tip)
-        button.setAutoDefault(False)
-        return button
-
-    def _line(self, name: str, accessible: str, placeholder: str) -> QLineEdit:
-        line = QLineEdit(self)
-        line.setObjectName(name)
-        line.setAccessibleName(accessible)
-        line.setPlaceholderText(placeholder)
-        return line
-
-    def _caption(self, text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setProperty("role", "field")
-        label.setBuddy(buddy)
-        return label
 
     def tab_stops(self) -> list[QWidget]:
         """The section's controls in screen order, for the editor's tab chain."""

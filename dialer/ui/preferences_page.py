@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from dialer.ui import pref_widgets
 from dialer.ui.account_picker import ChevronComboBox
 from dialer.ui.pref_widgets import check_box, section
 
@@ -108,15 +109,17 @@ class PreferencesPage(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(section(self, "Dialing"))
-        form.addRow(self._caption("Default country", self.pref_region), self.pref_region)
+        form.addRow(
+            pref_widgets.caption(self, "Default country", self.pref_region), self.pref_region
+        )
         form.addRow("", self.pref_confirm_external)
         form.addRow(section(self, "Start-up"))
         form.addRow("", self.pref_start_minimized)
         form.addRow("", self.pref_start_at_login)
         form.addRow(section(self, "Appearance"))
-        form.addRow(self._caption("Theme", self.pref_theme), self.pref_theme)
+        form.addRow(pref_widgets.caption(self, "Theme", self.pref_theme), self.pref_theme)
         form.addRow(section(self, "Security"))
-        form.addRow(self._caption("Keyring", self.pref_keyring), self.pref_keyring)
+        form.addRow(pref_widgets.caption(self, "Keyring", self.pref_keyring), self.pref_keyring)
         layout.addLayout(form)
         layout.addSpacing(8)
         layout.addWidget(section(self, "Status pushes"))
@@ -126,12 +129,6 @@ class PreferencesPage(QWidget):
         self.pref_theme.currentIndexChanged.connect(
             lambda _i: self.theme_picked.emit(str(self.pref_theme.currentData()))
         )
-
-    def _caption(self, text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setProperty("role", "field")
-        label.setBuddy(buddy)
-        return label
 
     def values(self) -> dict[str, Any]:
         """The preferences this page owns, as `Preferences` field values."""

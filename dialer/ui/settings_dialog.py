@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dialer.ui import theme
+from dialer.ui import pref_widgets, theme
 from dialer.ui.account_draft import Draft, check_draft
 from dialer.ui.account_editor import AccountEditor
 from dialer.ui.preferences_page import PreferencesPage
@@ -91,8 +91,12 @@ class SettingsDialog(QDialog):
         self.settings_status.setObjectName("settings_status")
         self.settings_status.setProperty("role", "help")
         self.settings_status.setWordWrap(True)
-        self.settings_cancel = self._button("settings_cancel", "Cancel", "Close without saving")
-        self.settings_save = self._button("settings_save", "Save", "Save accounts and preferences")
+        self.settings_cancel = pref_widgets.push_button(
+            self, "settings_cancel", "Cancel", "Close without saving"
+        )
+        self.settings_save = pref_widgets.push_button(
+            self, "settings_save", "Save", "Save accounts and preferences"
+        )
         self.settings_save.setProperty("role", "primary")
         bottom = QHBoxLayout()
         bottom.setContentsMargins(24, 12, 24, 18)
@@ -119,14 +123,6 @@ class SettingsDialog(QDialog):
 
     # --- building -----------------------------------------------------------------------------
 
-    def _button(self, name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.setAccessibleName(tip)
-        button.setToolTip(tip)
-        button.setAutoDefault(False)
-        return button
-
     def _accounts_page(self, client: httpx.AsyncClient) -> QWidget:
         page = QWidget(self)
         page.setObjectName("accounts_page")
@@ -135,9 +131,9 @@ class SettingsDialog(QDialog):
         self.account_list.setAccessibleName("Accounts")
         self.account_list.setMinimumWidth(220)
         self.account_list.installEventFilter(self)
-        self.account_add = self._button("account_add", "Add", "Add an account")
-        self.account_remove = self._button(
-            "account_remove", "Remove", "Remove the selected account (Delete)"
+        self.account_add = pref_widgets.push_button(self, "account_add", "Add", "Add an account")
+        self.account_remove = pref_widgets.push_button(
+            self, "account_remove", "Remove", "Remove the selected account (Delete)"
         )
         self.account_remove.setProperty("role", "danger")
         self.editor = AccountEditor(
