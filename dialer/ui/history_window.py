@@ -41,6 +41,9 @@ class HistoryWindow:
                 recordings=RecordingCache.from_preferences(controller.settings.preferences),
             )
             view.setWindowFlag(Qt.WindowType.Window, True)
+            # Embedded, the view sits flush in its host; as its own window it needs a margin.
+            if (layout := view.layout()) is not None:
+                layout.setContentsMargins(12, 12, 12, 12)
             view.setWindowTitle("Call history — Dialer")
             view.resize(960, 600)
             view.redial_requested.connect(self._redial)
