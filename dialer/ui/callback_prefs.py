@@ -110,11 +110,19 @@ class CallbackPrefs(QWidget):
         self.status.setProperty("role", "help")
         self.status.setWordWrap(True)
 
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setHorizontalSpacing(16)
-        form.setVerticalSpacing(12)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.listener_check.toggled.connect(self._changed)
+        self.host_edit.textChanged.connect(self._changed)
+        self.port_spin.valueChanged.connect(self._changed)
+        self.public_edit.textChanged.connect(self._changed)
+        self.reveal_button.clicked.connect(self.toggle_reveal)
+        self.copy_button.clicked.connect(self.copy_selected)
+        self.url_list.currentRowChanged.connect(self._selection_changed)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def add_rows(self, form: QFormLayout) -> None:
+        """Lay the section out in the page's own form, so its captions line up with the
+        page's other fields (a form of its own sizes its caption column separately)."""
         form.addRow("", self.listener_check)
         form.addRow(pref_widgets.caption(self, "Address", self.host_edit), self.host_edit)
         form.addRow(pref_widgets.caption(self, "Port", self.port_spin), self.port_spin)
@@ -128,20 +136,7 @@ class CallbackPrefs(QWidget):
         urls.addWidget(self.url_list)
         urls.addLayout(buttons)
         form.addRow(pref_widgets.caption(self, "Callback URLs", self.url_list), urls)
-        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
-        layout = self.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.addLayout(form)
-
-        self.listener_check.toggled.connect(self._changed)
-        self.host_edit.textChanged.connect(self._changed)
-        self.port_spin.valueChanged.connect(self._changed)
-        self.public_edit.textChanged.connect(self._changed)
-        self.reveal_button.clicked.connect(self.toggle_reveal)
-        self.copy_button.clicked.connect(self.copy_selected)
-        self.url_list.currentRowChanged.connect(self._selection_changed)
-
-    # --- building -----------------------------------------------------------------------------
+        self.hide()  # its widgets now live in the page's form
 
     # --- values ---------------------------------------------------------------------------------
 

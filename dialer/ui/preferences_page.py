@@ -120,10 +120,9 @@ class PreferencesPage(QWidget):
         form.addRow(pref_widgets.caption(self, "Theme", self.pref_theme), self.pref_theme)
         form.addRow(section(self, "Security"))
         form.addRow(pref_widgets.caption(self, "Keyring", self.pref_keyring), self.pref_keyring)
+        form.addRow(section(self, "Status pushes"))
+        self.callbacks.add_rows(form)
         layout.addLayout(form)
-        layout.addSpacing(8)
-        layout.addWidget(section(self, "Status pushes"))
-        layout.addWidget(self.callbacks)
         layout.addStretch(1)
 
         self.pref_theme.currentIndexChanged.connect(
