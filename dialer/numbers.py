@@ -135,16 +135,17 @@ def _english_names() -> dict[str, str]:
     every prefix in every language with them: ~100 MB resident and ~0.2 s, for a country name
     in the preview. The table is its own module, `phonenumbers/geodata/locale.py`, yet
     importing it by name would run `geodata/__init__`, which loads those area names; so it is
-    loaded from its file. Where there is no such file (a frozen bundle), the geocoder's copy
-    is used.
+    found in the `geodata` folder by the path-based finder (which also serves a PyInstaller
+    bundle's modules) and run on its own. Should that fail, the geocoder's copy is used.
     """
     import importlib.util
-    from pathlib import Path
+    import os
+    from importlib.machinery import PathFinder
 
     table: dict[str, dict[str, str]]
-    path = Path(phonenumbers.__file__).parent / "geodata" / "locale.py"
-    spec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
-    if path.is_file() and spec is not None and spec.loader is not None:
+    folder = [os.path.join(path, "geodata") for path in phonenumbers.__path__]
+    spec = PathFinder.find_spec("phonenumbers.geodata.locale", folder)
+    if spec is not None and spec.loader is not None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         table = module.LOCALE_DATA
