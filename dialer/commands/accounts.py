@@ -116,6 +116,7 @@ def _account_json(conf: settings_mod.Settings, acc: settings_mod.Account) -> dic
         "agent": acc.agent,
         "caller_ids": list(acc.caller_ids),
         "settings": dict(acc.settings),
+        "calling_hours": list(acc.calling_hours) if acc.calling_hours else None,
         **_callback_json(conf, acc),
     }
 

@@ -12,7 +12,12 @@ if TYPE_CHECKING:
     from dialer.providers.base import Provider
     from dialer.settings import Account
 
-__all__ = ["Draft", "check_draft"]
+__all__ = ["Draft", "check_draft", "hours_text"]
+
+
+def hours_text(window: tuple[str, str] | None) -> str:
+    """The window as the field and `dialer hours` write it; "" for any time."""
+    return f"{window[0]}-{window[1]}" if window else ""
 
 
 @dataclass
@@ -32,6 +37,9 @@ class Draft:
     #: The account's own status-push port (None: shared) and path prefix ("": default).
     callback_port: int | None = None
     callback_path: str = ""
+    #: "09:00-21:00", or "" for any time; None until set, so a new account gets the model's
+    #: default window (the regulator's hours, none for the sandbox).
+    calling_hours: str | None = None
 
     @classmethod
     def from_account(cls, account: Account, *, default: bool) -> Draft:
@@ -46,13 +54,18 @@ class Draft:
             default=default,
             callback_port=account.callback_port,
             callback_path=account.callback_path or "",
+            calling_hours=hours_text(account.calling_hours),
         )
 
     def to_account(self, secret_fields: set[str] | frozenset[str] = frozenset()) -> Account:
         """The account to save; raises pydantic's ValidationError (e.g. a bad name)."""
         from dialer.settings import Account
 
+        hours: dict[str, Any] = {}
+        if self.calling_hours is not None:
+            hours["calling_hours"] = self.calling_hours.strip() or None
         return Account(
+            **hours,
             name=self.name.strip(),
             provider=self.provider,
             base_url=self.base_url.strip() or None,
@@ -70,7 +83,9 @@ _MESSAGE_ROWS = (
     ("caller id", "caller_ids"),
     ("agent", "agent"),
 )
-_ROWS = frozenset({"name", "base_url", "agent", "caller_ids", "callback_port", "callback_path"})
+_ROWS = frozenset(
+    {"name", "base_url", "agent", "caller_ids", "callback_port", "callback_path", "calling_hours"}
+)
 
 
 def check_draft(
@@ -83,7 +98,8 @@ def check_draft(
 ) -> tuple[dict[str, str], list[str]]:
     """(problem per row, problems of no row) with the checks Save applies: the account model,
     unique names, the provider's `normalize_account` (its settings too unless `settings` is
-    false). Rows: name, base_url, agent, caller_ids, callback_port, callback_path."""
+    false). Rows: name, base_url, agent, caller_ids, callback_port, callback_path,
+    calling_hours."""
     from pydantic import ValidationError
 
     from dialer.domain.errors import DialerError

@@ -79,6 +79,14 @@ class AccountEditor(QWidget):
         self.test_connection_result = self.secret.test_connection_result
         self.account_agent = self._line("account_agent", "Agent", "", 128)
         self.caller_ids = CallerIdList(self)
+        self.account_calling_hours = self._line(
+            "account_calling_hours", "Calling hours", "any time", 16
+        )
+        self.account_calling_hours.setToolTip(
+            "When calls may ring, in the called person's local time, e.g. 09:00-21:00 "
+            "(a window may wrap midnight: 22:00-06:00). Empty: any time. Outside it the Call "
+            "button asks first."
+        )
         from dialer.ui.callback_account import AccountCallbackFields
 
         self.callback = AccountCallbackFields(self)  # issue 9: its own push port and path
@@ -107,6 +115,10 @@ class AccountEditor(QWidget):
             self._caption("Caller IDs", self.caller_ids.account_caller_ids),
             self._cell(self.caller_ids, "caller_ids"),
         )
+        calling.addRow(
+            self._caption("Calling hours", self.account_calling_hours),
+            self._cell(self.account_calling_hours),
+        )
         pushes = self._section(layout, "Status pushes")
         pushes.addRow(
             self._caption("Port", self.callback.port_spin),
@@ -129,7 +141,12 @@ class AccountEditor(QWidget):
         layout.addStretch(1)
 
         self.account_provider.currentIndexChanged.connect(self._provider_changed)
-        for line in (self.account_name, self.account_base_url, self.account_agent):
+        for line in (
+            self.account_name,
+            self.account_base_url,
+            self.account_agent,
+            self.account_calling_hours,
+        ):
             line.textChanged.connect(self._edited)
         self.account_default.toggled.connect(self._edited)
         self.caller_ids.changed.connect(self._edited)
@@ -210,12 +227,24 @@ class AccountEditor(QWidget):
             self.account_base_url.setText(draft.base_url)
             self.account_agent.setText(draft.agent)
             self.caller_ids.set_items(draft.caller_ids)
+            self.account_calling_hours.setText(self._hours_shown(draft))
             self.callback.load(draft, self._provider())
             self.secret.load(draft, self._provider())
             self._rebuild_form()
         finally:
             self._loading = False
         self.validate()
+
+    @staticmethod
+    def _hours_shown(draft: Draft) -> str:
+        """A new account shows the window it will get (the model's default for its provider)."""
+        if draft.calling_hours is not None:
+            return draft.calling_hours
+        from dialer.settings import Account
+        from dialer.ui.account_draft import hours_text
+
+        default = Account(name="new", provider=draft.provider).calling_hours
+        return hours_text(default)
 
     def current_draft(self) -> Draft | None:
         return self._draft
@@ -226,7 +255,13 @@ class AccountEditor(QWidget):
     def _provider_changed(self, _index: int) -> None:
         if self._loading or self._draft is None:
             return
+        before = self._hours_shown(Draft(provider=self._draft.provider))
         self._draft.provider = str(self.account_provider.currentData())
+        if self._draft.original is None and self.account_calling_hours.text() == before:
+            # A new account still showing its provider's default window takes the new one's.
+            self._loading = True
+            self.account_calling_hours.setText(self._hours_shown(Draft(self._draft.provider)))
+            self._loading = False
         self.callback.follow_provider(self._provider())
         self.secret.load(self._draft, self._provider())
         self._rebuild_form()
@@ -288,7 +323,11 @@ class AccountEditor(QWidget):
         """Widgets made after the dialog's buttons (the form, Kazoo's tools) would come last on
         Tab; put them where they are on screen, after the caller IDs."""
         previous: QWidget = self.caller_ids.account_caller_id_remove
-        later: list[QWidget] = [self.callback.port_spin, self.callback.path_edit]
+        later: list[QWidget] = [
+            self.account_calling_hours,
+            self.callback.port_spin,
+            self.callback.path_edit,
+        ]
         if self.form is not None:
             later += [self.form.editor(name) for name in self.form.field_names()]
         if self.kazoo_endpoints is not None:
@@ -322,6 +361,7 @@ class AccountEditor(QWidget):
         draft.base_url = self.account_base_url.text()
         draft.agent = self.account_agent.text()
         draft.caller_ids = self.caller_ids.items()
+        draft.calling_hours = self.account_calling_hours.text()
         draft.secret = self.account_secret.text()
         self.callback.store(draft)
         if self.form is not None:

@@ -149,6 +149,7 @@ def test_accounts_add_list_default_remove(dialer_home: Path) -> None:
         "agent": "+919800000009",
         "caller_ids": ["+918069000009", "+918069000008"],
         "settings": {"max_ring_time": 45, "recording": False},
+        "calling_hours": None,
     }
     assert dialer("accounts", "default", "sandbox", home=dialer_home).returncode == 0
     listed = json.loads(dialer("accounts", "list", "--json", home=dialer_home).stdout)
@@ -208,6 +209,9 @@ def test_accounts_remove_forgets_the_callback_token_too(dialer_home: Path) -> No
         home=dialer_home, stdin="sarv-token-for-remove\n",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    listed = json.loads(dialer("accounts", "list", "--json", home=dialer_home).stdout)
+    pushy = next(a for a in listed if a["name"] == "pushy")
+    assert pushy["calling_hours"] == ["09:00", "21:00"]  # the regulator's window by default
     token = callbacks.callback_token("pushy")
     assert credentials.get_secret(callbacks.token_username("pushy")) == token
     assert credentials.get_secret("pushy") == "sarv-token-for-remove"

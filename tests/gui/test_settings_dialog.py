@@ -66,6 +66,7 @@ CONTROLS: dict[str, type[QWidget]] = {
     "pref_start_minimized": QCheckBox,
     "pref_start_at_login": QCheckBox,
     "pref_theme": QComboBox,
+    "account_calling_hours": QLineEdit,
 }
 
 
@@ -322,6 +323,29 @@ def test_mistakes_show_next_to_their_field_and_block_save(ui: Opened) -> None:
     ui.click("account_add")
     ui.line("account_name").setText("sandbox")
     assert "already named" in ui.w(QLabel, "account_name_error").text()
+
+
+def test_calling_hours_are_edited_checked_and_saved(ui: Opened) -> None:
+    hours = ui.line("account_calling_hours")
+    assert hours.text() == ""  # the sandbox calls any time
+    hours.setText("25:00-06:00")
+    error = ui.w(QLabel, "account_calling_hours_error")
+    assert error.isVisible() and error.text()
+    hours.setText("22:00-06:00")  # a window may wrap midnight
+    assert not error.isVisible()
+    assert ui.save().account("sandbox").calling_hours == ("22:00", "06:00")
+    assert settings_mod.load().account("sandbox").calling_hours == ("22:00", "06:00")
+
+    # A new account shows the window it will get, and follows its provider until edited.
+    ui.click("account_add")
+    ui.pick_provider("alohaa")
+    assert hours.text() == "09:00-21:00"
+    ui.pick_provider("sandbox")
+    assert hours.text() == ""
+    ui.pick_provider("alohaa")
+    hours.clear()  # the agent chose any time: it stays so
+    ui.pick_provider("clouddialer")
+    assert hours.text() == ""
 
 
 def test_save_keeps_accounts_the_cli_added_meanwhile(ui: Opened) -> None:
