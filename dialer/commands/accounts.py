@@ -67,8 +67,14 @@ def _add(ns: argparse.Namespace) -> int:
             f"{', '.join(sorted(secret_keys))} is a secret: give it on stdin, not with --set"
         )
     validated = validate_settings(cls.settings_model, values)
+    # Re-adding an account replaces what the flags say; its calling window (set with `dialer
+    # hours` or the editor, no flag here) is kept, unless the provider changed.
+    kept: dict[str, Any] = {}
+    if conf.has_account(ns.name) and conf.account(ns.name).provider == cls.name:
+        kept["calling_hours"] = conf.account(ns.name).calling_hours
     account = _account(
         ns,
+        **kept,
         name=ns.name,
         provider=cls.name,
         base_url=ns.base_url,

@@ -219,3 +219,14 @@ def test_accounts_remove_forgets_the_callback_token_too(dialer_home: Path) -> No
     assert dialer("accounts", "remove", "pushy", home=dialer_home).returncode == 0
     assert credentials.get_secret("pushy") is None
     assert credentials.get_secret(callbacks.token_username("pushy")) is None
+
+
+def test_re_adding_an_account_keeps_its_calling_hours(dialer_home: Path) -> None:
+    add = ("accounts", "add", "desk", "--provider", "sandbox", "--agent", "98000 00009")
+    assert dialer(*add, home=dialer_home).returncode == 0
+    assert dialer("hours", "desk", "10:00-18:00", home=dialer_home).returncode == 0
+    assert dialer(*add, "--set", "max_ring_time=45", home=dialer_home).returncode == 0
+    listed = json.loads(dialer("accounts", "list", "--json", home=dialer_home).stdout)
+    desk = next(a for a in listed if a["name"] == "desk")
+    assert desk["calling_hours"] == ["10:00", "18:00"]
+    assert desk["settings"] == {"max_ring_time": 45}
