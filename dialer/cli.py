@@ -8,7 +8,7 @@
     dialer dnc import FILE | add NUMBER | remove NUMBER | list
     dialer hours ACCOUNT [09:00-21:00 | off]
     dialer accounts add|list|remove|test|default ...
-    dialer history [--limit N] [--search TEXT] [--json] [--csv FILE]
+    dialer history [--limit N] [--search TEXT] [--json] [--csv FILE] [--sync]
     dialer sandbox [--host H] [--port N]
     dialer kazoo endpoints list|show|create|update|replace|delete|history ...
     dialer --version
@@ -91,6 +91,9 @@ def _command_parser() -> argparse.ArgumentParser:
     history.add_argument("--search", metavar="TEXT")
     history.add_argument("--json", action="store_true")
     history.add_argument("--csv", metavar="FILE", help="write the calls to FILE as CSV")
+    history.add_argument(
+        "--sync", action="store_true", help="first merge the providers' own call history"
+    )
 
     sandbox = sub.add_parser("sandbox", help="run the simulated provider in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")

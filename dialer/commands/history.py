@@ -1,5 +1,9 @@
 """`dialer history`: the same store the window shows, for scripts and CRMs.
 
+`--sync` first merges each capable account's own provider history (Kazoo, Alohaa), as the
+window does when its history opens, so a script sees outcomes and calls placed elsewhere; the
+per-account result goes to stderr, keeping stdout the listing (or the JSON) alone.
+
 `--csv FILE` exports what the search selects, every matching call unless `--limit` is given:
 an export that silently stopped at the screen's default of 50 would look complete and not be.
 """
@@ -9,8 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dialer.domain import ConfigError
+
+if TYPE_CHECKING:
+    from dialer.services.history import HistoryStore
 
 #: Calls listed when --limit is not given (the terminal and --json).
 DEFAULT_LIMIT = 50
@@ -31,6 +39,8 @@ def run(ns: argparse.Namespace) -> int:
         from dialer.services import recovery
 
         recovery.mark_interrupted(store)  # issue 8: rows a killed process left open
+        if getattr(ns, "sync", False):
+            _sync(store)
         if csv_path is not None:
             query = store.query(search=ns.search or "")
             written = store.export_csv(query, csv_path, limit=ns.limit)
@@ -54,3 +64,25 @@ def run(ns: argparse.Namespace) -> int:
             f"{duration:>6}  {row['account']}"
         )
     return 0
+
+
+def _sync(store: HistoryStore) -> None:
+    import asyncio
+    import sys
+
+    import httpx
+
+    from dialer import settings as settings_mod
+    from dialer.services import history_sync
+    from dialer.services.calls import CallController
+
+    async def go() -> dict[str, str]:
+        async with httpx.AsyncClient() as client:
+            controller = CallController(settings_mod.load(), store, client)
+            return await history_sync.sync(controller)
+
+    results = asyncio.run(go())
+    if not results:
+        print("sync: no account keeps a call history of its own", file=sys.stderr)
+    for account, result in results.items():
+        print(f"sync {account}: {result}", file=sys.stderr)

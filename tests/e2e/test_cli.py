@@ -230,3 +230,10 @@ def test_re_adding_an_account_keeps_its_calling_hours(dialer_home: Path) -> None
     desk = next(a for a in listed if a["name"] == "desk")
     assert desk["calling_hours"] == ["10:00", "18:00"]
     assert desk["settings"] == {"max_ring_time": 45}
+
+
+def test_history_sync_says_when_no_account_keeps_a_history(dialer_home: Path) -> None:
+    result = dialer("history", "--sync", "--json", home=dialer_home)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert "no account keeps a call history of its own" in result.stderr

@@ -970,8 +970,31 @@ def test_cli_endpoints_account_test_and_call(
         data = json.loads(called.stdout)
         assert (data["provider"], data["status"], data["from"]) == ("kazoo", "ENDED", c2c)
         assert data["call_id"].startswith(f"c2c-{c2c}-")
+        # Another agent's dialer (its own DIALER_HOME) calls through the same endpoint;
+        # `history --sync` brings that call into this one's history, once.
+        other = dict(os.environ, DIALER_HOME=str(tmp_path / "other-agent"))
+        elsewhere = subprocess.run(
+            [sys.executable, "-m", "dialer", "accounts", "add", "kz", "--provider", "kazoo",
+             "--base-url", s.url + "/v2", "--set", f"account_id={ACC}", "--caller-id", c2c,
+             "--default"],
+            input=KEY + "\n", capture_output=True, text=True, env=other, timeout=30, check=False,
+        )  # fmt: skip
+        assert elsewhere.returncode == 0, elsewhere.stderr
+        elsewhere = subprocess.run(
+            [sys.executable, "-m", "dialer", "call", "+919876540000", "--wait", "--json"],
+            capture_output=True, text=True, env=other, timeout=30, check=False,
+        )  # fmt: skip
+        assert elsewhere.returncode == 0, elsewhere.stderr
+        synced = dialer("history", "--sync", "--json")
+        assert synced.returncode == 0, synced.stderr
+        assert "sync kz: 1 new, " in synced.stderr
+        numbers = sorted(r["to"] for r in json.loads(synced.stdout))
+        assert numbers == ["+919876540000", CUSTOMER]
+        again = dialer("history", "--sync", "--json")
+        assert "sync kz: 0 new, 0 updated, 2 unchanged" in again.stderr, again.stderr
+        assert len(json.loads(again.stdout)) == 2
         code, out, _ = kz(capsys, "history", c2c, "--json")
-        assert [r["result"] for r in json.loads(out)] == ["success"]
+        assert [r["result"] for r in json.loads(out)] == ["success", "error"]  # 0000: busy
         code, out, _ = kz(capsys, "history", c2c)
         assert f"{CUSTOMER}  success  {data['call_id']}" in out
         code, out, _ = kz(capsys, "replace", c2c, "--name", "B", "--extension", "7")
