@@ -37,6 +37,11 @@ _SERVICE_MODULES = (
     "dialer.providers.registry",
     "dialer.services.history",
     "dialer.services.calls",
+    # What the first call would otherwise import on the GUI thread (~20 ms) while its card
+    # appears: httpcore's async network back end (anyio) and the webhook set-up.
+    "httpcore._backends.anyio",
+    "anyio._backends._asyncio",
+    "dialer.services.callback_setup",
 )
 
 

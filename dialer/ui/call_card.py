@@ -49,11 +49,12 @@ class CallCard(QFrame):
     notes_changed = Signal(str, str, str)
     close_requested = Signal(str)  # uuid
 
-    def __init__(self, uuid: str, parent: QWidget | None = None) -> None:
+    def __init__(self, uuid: str | None, parent: QWidget | None = None) -> None:
+        """`uuid` None builds a spare card, found by no tool until `assign` gives it a call."""
         super().__init__(parent)
-        self.setObjectName("call_card")
-        self.setProperty("call_uuid", uuid)
-        self.uuid = uuid
+        self.uuid = ""
+        if uuid is not None:
+            self.assign(uuid)
         self._snapshot: CallSnapshot | None = None
         self._furthest = call_words.PLACING
         self._hangup_unavailable: str | None = None
@@ -132,6 +133,12 @@ class CallCard(QFrame):
         self._lay_out()
         self._size_to_font()
         self._update_controls()
+
+    def assign(self, uuid: str) -> None:
+        """Make this card the call's: its objectName and `call_uuid` are how tools find it."""
+        self.setObjectName("call_card")
+        self.setProperty("call_uuid", uuid)
+        self.uuid = uuid
 
     def _label(self, name: str, text: str) -> QLabel:
         label = QLabel(text, self)

@@ -1,7 +1,8 @@
 """The recording player: download with progress, waveform, play/pause, seek, speed, volume.
 
 QtMultimedia (~126 ms to import, plus its FFmpeg plugin) is loaded the first time a recording
-is actually ready to play, never at start-up: this module imports nothing from it at the top,
+is asked for, in small steps while it downloads, never at start-up: this module imports nothing
+from it at the top,
 and the history view imports this module only when the agent first asks for a recording.
 The file comes from `services.recordings` (download, checks, cache); this widget only shows it.
 """
@@ -203,11 +204,16 @@ class RecordingPlayer(QFrame):
     async def _load(self, call_uuid: str, url: str) -> None:
         from dialer.services.recording_audio import RecordingError, wav_peaks
 
+        warm = asyncio.ensure_future(self._warm_media())
         try:
-            path = await self.cache.fetch(self.client, call_uuid, url, self._progress)
-        except RecordingError as exc:
-            self._fail(f"Cannot play this recording: {exc}")
-            return
+            try:
+                path = await self.cache.fetch(self.client, call_uuid, url, self._progress)
+            except RecordingError as exc:
+                self._fail(f"Cannot play this recording: {exc}")
+                return
+            await warm
+        finally:
+            warm.cancel()  # a no-op once it is done
         self.path = path
         self.download_progress.setVisible(False)
         self.waveform.setVisible(True)
@@ -246,6 +252,20 @@ class RecordingPlayer(QFrame):
         self.failed.emit(text)
 
     # --- playback ----------------------------------------------------------------------------
+
+    async def _warm_media(self) -> None:
+        """Load QtMultimedia while the recording downloads, one step per event-loop turn: the
+        import (~10 ms) and its first audio-device query (~10-20 ms, the platform's media
+        back end) would otherwise run back to back, after the download, as one frozen frame."""
+        if self.media is not None:
+            return
+        await asyncio.sleep(0)
+        from PySide6.QtMultimedia import QMediaDevices
+
+        await asyncio.sleep(0)
+        QMediaDevices.defaultAudioOutput()
+        await asyncio.sleep(0)
+        self._ensure_media()
 
     def _ensure_media(self) -> None:
         """Create the player on first use: this is where QtMultimedia gets imported."""
