@@ -19,16 +19,21 @@ never loads Qt and the GUI paints before it loads httpx.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dialer import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo", "check", "dnc", "hours", "listen")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="dialer",
         description="Desktop click-to-call. With no command, opens the window.",
@@ -51,6 +56,8 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 
 def _command_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="dialer")
     parser.add_argument("--version", action="version", version=f"dialer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,10 +170,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args and args[0] == "gui":
         args = args[1:]
+    quick = _quick_gui_args(args)
+    if quick is not None:  # the everyday launch: no argparse (~2 ms) before the first paint
+        return launch_gui(quick[0], minimized=quick[1])
     ns = _gui_parser().parse_args(args)
     if ns.register_handlers or ns.unregister_handlers:
         return link_handlers(register=ns.register_handlers)
     return launch_gui(ns.number, minimized=ns.minimized)
+
+
+def _quick_gui_args(args: list[str]) -> tuple[str | None, bool] | None:
+    """(number, minimized) when the arguments are nothing, a number, `--minimized` or both,
+    exactly as `_gui_parser` would read them; None for anything else (argparse decides)."""
+    minimized = "--minimized" in args
+    rest = [arg for arg in args if arg != "--minimized"]
+    if len(rest) > 1 or (rest and (rest[0].startswith("-") or not rest[0])):
+        return None
+    if args.count("--minimized") > 1:
+        return None
+    return (rest[0] if rest else None), minimized
 
 
 def launch_gui(number: str | None, *, minimized: bool) -> int:
