@@ -144,6 +144,16 @@ class CallPanel(QFrame):
 
             self._spare = CallCard(None)
 
+    def drop_spare(self) -> None:
+        """Delete the unused spare now: it has no parent, so nothing deletes it with the window,
+        and a widget left to Python's clean-up after the QApplication is gone crashes the
+        process at exit."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            from shiboken6 import Shiboken
+
+            Shiboken.delete(spare)
+
     # --- internals ---------------------------------------------------------------------------
 
     def _new_card(self, uuid: str) -> CallCard:
