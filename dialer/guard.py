@@ -191,7 +191,7 @@ def check(
 
     Never raises on the number, however odd: every problem is a refusal with its reason. An
     unknown account name is the caller's mistake and raises ConfigError. `describe=False`
-    skips the country and region names (phonenumbers' geocoder costs ~0.2 s to load), for
+    skips the country and region names (each new number reads phonenumbers' area files), for
     the CLI that dials without showing them.
     """
     acc = account if account is not None and not isinstance(account, str) else None
@@ -337,10 +337,9 @@ class _Check:
         country = parsed.country or (_region_name(parsed.region) if parsed.region else None)
         region: str | None = None
         try:
-            import phonenumbers
-            from phonenumbers import geocoder
+            from dialer import area_names
 
-            region = geocoder.description_for_number(phonenumbers.parse(parsed.e164), "en")
+            region = area_names.describe(parsed.e164)
         except Exception:  # a display nicety must never break the verdict
             region = None
         if not region or region == country:

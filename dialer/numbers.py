@@ -27,6 +27,7 @@ __all__ = [
     "MAX_INPUT_LENGTH",
     "NumberForm",
     "ParsedNumber",
+    "country_name",
     "digits_only",
     "format_for",
     "parse",
@@ -110,6 +111,11 @@ _PARSE_REASONS = {
     NumberParseException.TOO_SHORT_NSN: "too short",
     NumberParseException.TOO_LONG: "too long to be a phone number",
 }
+
+
+def country_name(number: PhoneNumber) -> str | None:
+    """The English name of the one region `number` belongs to; None when it could be several."""
+    return _country_name(phonenumbers.format_number(number, PhoneNumberFormat.E164))
 
 
 @functools.lru_cache(maxsize=256)

@@ -122,6 +122,19 @@ def test_version_and_help_are_the_dialer_command(bundle: Path, dialer_home: Path
     assert frozen.stdout == source.stdout
 
 
+def test_bundle_names_the_area_from_the_geodata_source_files(
+    bundle: Path, dialer_home: Path
+) -> None:
+    """The spec ships phonenumbers' geodata as source (`module_collection_mode`), which
+    `dialer.area_names` reads line by line; the answer is the geocoder's."""
+    env = bundle_env(dialer_home, DIALER_NOW="2026-11-24T10:00:00Z")
+    result = run(bundle, "check", "(080) 2345 6789", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["region"] == "Bangalore, Karnataka"
+    geodata = bundle.parent / "_internal" / "phonenumbers" / "geodata"
+    assert (geodata / "data0.py").is_file()
+
+
 def test_bundle_places_a_sandbox_call_through_its_own_cli(
     bundle: Path, dialer_home: Path, no_stray_bundles: None
 ) -> None:
