@@ -17,6 +17,13 @@ frame at 60 Hz). Each side runs in a fresh child process, offscreen:
   `--seconds` have passed and the download is done.
 
 Goal (issue 11): longest gap ≤ 16 ms.
+
+`--trace` says what ran in every gap over 12 ms: a sampling thread snapshots the GUI thread's
+stack (`sys._current_frames()`) every ~1 ms while a gap is open, and every asyncio callback
+that runs 3 ms or more is timed; each long gap is printed with its most common stacks (the
+deepest dialer frame and the innermost frame) and the callbacks inside it. Sampling needs the
+GIL, so a gap where another thread held it shows as samples that came late; the tracer costs
+the dialer side some ticks, so take the figures from a run without it.
 """
 
 from __future__ import annotations
@@ -29,7 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +52,131 @@ CALLS = 50
 RECORDING_MB = 20
 #: A sandbox call's 13 simulated seconds last 26 s: every call is still live at the end.
 SPEED = 0.5
+#: `--trace` explains every gap longer than this.
+TRACE_MS = 12.0
+#: The sampler starts snapshotting once the heartbeat has been silent this long.
+TRACE_OPEN_MS = 2.0
+
+
+class Tracer:
+    """What the GUI thread ran during each long gap: stack samples and timed asyncio callbacks."""
+
+    def __init__(self) -> None:
+        self.gui_thread = threading.get_ident()
+        self.last_tick = 0.0  # the heartbeat's, read by the sampling thread
+        self._samples: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
+        self._runs: list[tuple[float, float, str]] = []  # (start, ms, what) of slow callbacks
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="gap-sampler", daemon=True)
+        self._patch_handles()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _patch_handles(self) -> None:
+        original = asyncio.Handle._run
+        runs = self._runs
+
+        def timed_run(handle: asyncio.Handle) -> None:
+            started = time.monotonic()
+            original(handle)
+            took = (time.monotonic() - started) * 1000
+            if took >= 3.0:
+                runs.append((started, took, _callback_name(handle)))
+
+        asyncio.Handle._run = timed_run  # type: ignore[method-assign]
+
+    def _sample(self) -> None:
+        root = str(ROOT) + os.sep
+        while not self._stop.wait(0.001):
+            last = self.last_tick
+            now = time.monotonic()
+            if not last or (now - last) * 1000 < TRACE_OPEN_MS:
+                continue
+            frames = sys._current_frames()
+            gui = frames.get(self.gui_thread)
+            stack = _stack(gui, root) if gui is not None else ()
+            others = tuple(
+                _stack(frame, root)[0]
+                for ident, frame in frames.items()
+                if ident not in (self.gui_thread, threading.get_ident()) and _busy(frame, root)
+            )
+            self._samples.append((time.monotonic(), stack, others))
+
+    def explain(self, start: float, end: float) -> dict[str, Any]:
+        """What ran between two ticks; forgets samples and runs older than `end`."""
+        samples = [s for s in self._samples if start <= s[0] <= end]
+        self._samples[:] = [s for s in self._samples if s[0] > end]
+        runs = [r for r in self._runs if r[0] < end and r[0] + r[1] / 1000 > start]
+        self._runs[:] = [r for r in self._runs if r[0] + r[1] / 1000 > end]
+        stacks = Counter(_summary(stack) for _, stack, _ in samples)
+        others = Counter(leaf for _, _, leaves in samples for leaf in leaves)
+        first_late = (samples[0][0] - start) * 1000 - TRACE_OPEN_MS if samples else None
+        return {
+            "samples": len(samples),
+            "first_sample_late_ms": first_late,
+            "stacks": stacks.most_common(4),
+            "other_threads": others.most_common(3),
+            "callbacks": [(round((s - start) * 1000, 1), round(ms, 1), w) for s, ms, w in runs],
+        }
+
+
+def _callback_name(handle: asyncio.Handle) -> str:
+    callback = handle._callback  # type: ignore[attr-defined]
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        return f"task {task.get_coro().__qualname__}"  # type: ignore[union-attr]
+    return getattr(callback, "__qualname__", None) or type(callback).__name__
+
+
+def _where(frame: Any, root: str) -> str:
+    code = frame.f_code
+    name = code.co_filename
+    short = name[len(root) :] if name.startswith(root) else Path(name).name
+    if "site-packages" in name:
+        short = name.split("site-packages" + os.sep, 1)[1]
+    return f"{short}:{frame.f_lineno} {code.co_name}"
+
+
+def _stack(frame: Any, root: str) -> tuple[str, ...]:
+    """Innermost first."""
+    out = []
+    while frame is not None:
+        out.append(_where(frame, root))
+        frame = frame.f_back
+    return tuple(out)
+
+
+def _busy(frame: Any, root: str) -> bool:
+    """A worker thread doing the app's work (not one parked in a queue or selector)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(root + "dialer"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _summary(stack: tuple[str, ...]) -> str:
+    """The innermost frame, and the deepest dialer frame above it when they differ."""
+    if not stack:
+        return "(no Python frame)"
+    ours = next((f for f in stack if f.startswith(("dialer", "benchmarks"))), None)
+    if ours is None or ours == stack[0]:
+        return stack[0]
+    return f"{stack[0]}  <-  {ours}"
 
 
 class Heartbeat:
     """Gaps between ticks of a 1 ms precise timer, and where the longest ones fell."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracer: Tracer | None = None) -> None:
         from PySide6.QtCore import Qt, QTimer
 
+        self.tracer = tracer
+        self.traced: list[dict[str, Any]] = []
         self.gaps: list[float] = []
         self.events: list[tuple[float, str]] = []  # (when, what) for the report
         self._last = 0.0
@@ -63,10 +189,15 @@ class Heartbeat:
 
     def start(self) -> None:
         self.started = self._last = time.monotonic()
+        if self.tracer is not None:
+            self.tracer.last_tick = self._last
+            self.tracer.start()
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        if self.tracer is not None:
+            self.tracer.stop()
 
     def note(self, what: str) -> None:
         self.events.append((time.monotonic() - self.started, what))
@@ -77,6 +208,12 @@ class Heartbeat:
         self.gaps.append(gap)
         if gap > GOAL_MS:
             self.worst.append((gap, now - self.started - gap / 1000))
+        if self.tracer is not None:
+            self.tracer.last_tick = now
+            if gap > TRACE_MS:
+                what = self.tracer.explain(self._last, now)
+                what.update(gap_ms=gap, at_s=self._last - self.started)
+                self.traced.append(what)
         self._last = now
 
     def result(self) -> dict[str, Any]:
@@ -89,6 +226,7 @@ class Heartbeat:
             "over_goal": len(self.worst),
             "worst": sorted(self.worst, reverse=True)[:8],
             "events": self.events,
+            "traced": self.traced,
         }
 
 
@@ -119,7 +257,7 @@ async def wait_until(condition: Any, what: str, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.005)
 
 
-async def drive(window: Any, url: str, seconds: float) -> dict[str, Any]:
+async def drive(window: Any, url: str, seconds: float, trace: bool) -> dict[str, Any]:
     from dialer import app as dialer_app
     from dialer.services.recordings import RecordingCache
     from dialer.ui.player import RecordingPlayer
@@ -128,7 +266,7 @@ async def drive(window: Any, url: str, seconds: float) -> dict[str, Any]:
     await dialer_app.warm_up_numbers()
     controller = window.controller
     await asyncio.sleep(0.5)
-    beat = Heartbeat()
+    beat = Heartbeat(Tracer() if trace else None)
     beat.start()
     player: RecordingPlayer | None = None
     try:
@@ -173,7 +311,7 @@ async def drive(window: Any, url: str, seconds: float) -> dict[str, Any]:
     return result
 
 
-def child_dialer(seconds: float, url: str) -> dict[str, Any]:
+def child_dialer(seconds: float, url: str, trace: bool) -> dict[str, Any]:
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -186,7 +324,7 @@ def child_dialer(seconds: float, url: str) -> dict[str, Any]:
     app.setQuitOnLastWindowClosed(False)  # as in dialer.app: the loop outlives the window
     window = MainWindow()
     window.show()
-    result: dict[str, Any] = qasync.run(drive(window, url, seconds))
+    result: dict[str, Any] = qasync.run(drive(window, url, seconds, trace))
     return result
 
 
@@ -226,6 +364,18 @@ def report(bare: dict[str, Any], dialer: dict[str, Any]) -> dict[str, float]:
         print(f"  {when:6.2f} s  {what}")
     for gap, when in dialer["worst"]:
         print(f"  gap {gap:6.1f} ms at {when:6.2f} s")
+    for gap in dialer["traced"]:
+        late = gap["first_sample_late_ms"]
+        print(
+            f"\ngap {gap['gap_ms']:.1f} ms at {gap['at_s']:.2f} s: {gap['samples']} samples"
+            + (f", the first {late:.1f} ms late" if late is not None else "")
+        )
+        for stack, count in gap["stacks"]:
+            print(f"  {count:3d}x {stack}")
+        for leaf, count in gap["other_threads"]:
+            print(f"  {count:3d}x other thread: {leaf}")
+        for offset, ms, what in gap["callbacks"]:
+            print(f"  asyncio callback at +{offset} ms ran {ms} ms: {what}")
     print(f"\nlongest GUI stall: {dialer['longest_ms']:.1f} ms (goal <= {GOAL_MS:.0f} ms)")
     return {
         "longest_ms": dialer["longest_ms"],
@@ -237,6 +387,9 @@ def report(bare: dict[str, Any], dialer: dict[str, Any]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="heartbeat duration")
+    parser.add_argument(
+        "--trace", action="store_true", help=f"say what ran in every gap over {TRACE_MS:g} ms"
+    )
     parser.add_argument("--child", choices=("bare", "dialer"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -244,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child_bare(args.seconds)), flush=True)
         return 0
     if args.child == "dialer":
-        print(json.dumps(child_dialer(args.seconds, args.url)), flush=True)
+        print(json.dumps(child_dialer(args.seconds, args.url, args.trace)), flush=True)
         return 0
 
     from machine import print_machine
@@ -265,9 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         with bench_server.Server(state, SPEED, RECORDING_MB * 1024 * 1024) as url:
             os.environ["DIALER_HOME"] = home
             bench_server.configure(url)
-            dialer = run_child(
-                ["--child", "dialer", "--seconds", str(args.seconds), "--url", url], env, timeout
-            )
+            child = ["--child", "dialer", "--seconds", str(args.seconds), "--url", url]
+            dialer = run_child(child + ["--trace"] * args.trace, env, timeout)
     report(bare, dialer)
     return 0
 
