@@ -239,9 +239,8 @@ def number_keys(text: str, digits: str, region: str) -> tuple[str, str]:
 def _e164_digits(text: str, region: str) -> str | None:
     """The digits of `text` read as a number in E.164, valid or not.
 
-    libphonenumber directly, not `dialer.numbers.parse`: that one explains why a number is
-    invalid, and the explanation loads the geocoder (~230 ms, ~100 MB) on the first odd
-    number typed into the search box.
+    libphonenumber directly, not `dialer.numbers.parse`: that one also works out why a number
+    is invalid (names, reasons), which a search term never needs.
     """
     import phonenumbers
 

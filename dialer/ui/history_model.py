@@ -106,8 +106,8 @@ class NumberFormatter:
             return "—"
         shown = self._cache.get(number)
         if shown is None:
-            # libphonenumber itself: `dialer.numbers.parse` would explain an invalid number
-            # with the geocoder (~230 ms and ~100 MB to load), here on the GUI thread.
+            # libphonenumber itself, once loaded: `dialer.numbers.parse` also works out why an
+            # invalid number is invalid, which a table cell painted on the GUI thread never shows.
             lib = sys.modules.get("phonenumbers")
             if lib is None:
                 return number
