@@ -7,8 +7,6 @@ after the first number typed; `dialer.area_names` must answer exactly as it does
 from __future__ import annotations
 
 import bisect
-import subprocess
-import sys
 from pathlib import Path
 
 import phonenumbers
@@ -17,6 +15,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
 from phonenumbers.geodata import GEOCODE_DATA
 
 from dialer import area_names
+from tests.support.fresh_python import fresh_python
 
 
 def _geocoder(e164: str) -> str:
@@ -102,18 +101,9 @@ def test_without_the_source_files_the_geocoder_answers(monkeypatch: pytest.Monke
 
 
 def test_naming_an_area_does_not_load_the_geodata_modules() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from dialer import area_names; "
-            "print(area_names.describe('+12012001234')); "
-            "print(any(m.startswith('phonenumbers.geo') for m in sys.modules))",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    out = fresh_python(
+        "import sys; from dialer import area_names; "
+        "print(area_names.describe('+12012001234')); "
+        "print(any(m.startswith('phonenumbers.geo') for m in sys.modules))"
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["Jersey City, NJ", "False"]
+    assert out.splitlines() == ["Jersey City, NJ", "False"]

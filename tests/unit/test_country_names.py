@@ -6,14 +6,12 @@ one English country name; `dialer.numbers` must give the same names without it.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
 
 from dialer import numbers
+from tests.support.fresh_python import fresh_python
 
 SAMPLES = [
     "+919876543210",
@@ -56,18 +54,9 @@ def test_every_regions_examples_are_named_as_the_geocoder_names_them() -> None:
 
 
 def test_country_name_does_not_load_the_area_names() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from dialer import numbers; "
-            "print(numbers.parse('+919876543210').country); "
-            "print('phonenumbers.geodata' in sys.modules)",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    out = fresh_python(
+        "import sys; from dialer import numbers; "
+        "print(numbers.parse('+919876543210').country); "
+        "print('phonenumbers.geodata' in sys.modules)"
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["India", "False"]
+    assert out.split() == ["India", "False"]

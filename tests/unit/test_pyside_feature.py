@@ -7,12 +7,12 @@ and this test session has imported everything long ago.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 
 from dialer.ui import pyside_feature
+from tests.support.fresh_python import fresh_python
 
 #: Imports a few modules after PySide6 (as `from ... import`, which is what PySide6's hook
 #: looks at) and reports what linecache and PySide6's feature table then hold.
@@ -35,15 +35,7 @@ print(json.dumps({{
 
 
 def _probe(install: bool) -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(install=install)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    found: dict[str, object] = json.loads(result.stdout)
+    found: dict[str, object] = json.loads(fresh_python(PROBE.format(install=install)))
     return found
 
 
