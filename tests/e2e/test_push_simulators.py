@@ -134,15 +134,19 @@ def alohaa(tmp_path: Path) -> Iterator[tuple[str, alohaa_sim.AlohaaSim]]:
     app.state.alohaa.pushes.close()
 
 
+def _al_account(url: str) -> Account:
+    credentials.set_secret("al", ALOHAA_KEY)
+    return Account(
+        name="al", provider="alohaa", base_url=url, agent="+919800000001",
+        caller_ids=["+918069000001"], settings={"status_poll_interval": 0.05},
+    )  # fmt: skip
+
+
 def test_alohaa_pushes_to_the_webhook_the_call_sent_and_it_applies_once(
     tmp_path: Path, alohaa: tuple[str, alohaa_sim.AlohaaSim]
 ) -> None:
     url, sim = alohaa
-    credentials.set_secret("al", ALOHAA_KEY)
-    account = Account(
-        name="al", provider="alohaa", base_url=url, agent="+919800000001",
-        caller_ids=["+918069000001"], settings={"status_poll_interval": 0.05},
-    )  # fmt: skip
+    account = _al_account(url)
     sim.pushes.lose_next = 1  # Alohaa "misses" the first reply and delivers again
     out = _call(tmp_path, account, "+919876543210", sim.pushes)
 
@@ -167,11 +171,7 @@ def test_alohaa_push_with_a_wrong_header_value_is_refused_every_time(
     tmp_path: Path, alohaa: tuple[str, alohaa_sim.AlohaaSim]
 ) -> None:
     url, sim = alohaa
-    credentials.set_secret("al", ALOHAA_KEY)
-    account = Account(
-        name="al", provider="alohaa", base_url=url, agent="+919800000001",
-        caller_ids=["+918069000001"], settings={"status_poll_interval": 0.05},
-    )  # fmt: skip
+    account = _al_account(url)
 
     def tamper() -> None:  # the push leaves with another value than the call sent
         sim.pushes.pushes[-1].headers[callback_setup.ALOHAA_HEADER] = "0" * 32
@@ -249,15 +249,19 @@ def acefone(tmp_path: Path) -> Iterator[tuple[str, acefone_sim.AcefoneSim]]:
     app.state.acefone.pushes.close()
 
 
+def _ace_account(url: str) -> Account:
+    credentials.set_secret("ace", ACE_TOKEN)
+    return Account(
+        name="ace", provider="acefone", base_url=url, agent="0602049340005",
+        caller_ids=["+442079460000"],
+    )  # fmt: skip
+
+
 def test_acefone_dashboard_webhook_gives_the_outcome_polling_cannot(
     tmp_path: Path, acefone: tuple[str, acefone_sim.AcefoneSim]
 ) -> None:
     url, sim = acefone
-    credentials.set_secret("ace", ACE_TOKEN)
-    account = Account(
-        name="ace", provider="acefone", base_url=url, agent="0602049340005",
-        caller_ids=["+442079460000"],
-    )  # fmt: skip
+    account = _ace_account(url)
     sim.pushes.lose_next = 1
 
     def point(listener_url: str) -> None:  # through the simulated dashboard's route
@@ -280,11 +284,7 @@ def test_a_push_taken_by_another_process_is_not_overwritten_by_the_follow(
     """`dialer listen` got the push; `dialer call --wait` then polls the call gone: it must
     keep the pushed outcome, not write its own "ended, outcome unknown" over it."""
     url, sim = acefone
-    credentials.set_secret("ace", ACE_TOKEN)
-    account = Account(
-        name="ace", provider="acefone", base_url=url, agent="0602049340005",
-        caller_ids=["+442079460000"],
-    )  # fmt: skip
+    account = _ace_account(url)
 
     def point(listener_url: str) -> None:
         sim.webhook_url = listener_url
