@@ -17,6 +17,10 @@ trials alternate (dialer, bare, dialer, ...) so machine noise hits both; the san
 fast (each call is over in ~0.1 s) and every dialer trial waits until the previous call
 has ended, so the controller is following nothing when Call is clicked.
 
+`--stages` adds the median time from the click to each step of the dialer's path (wrappers
+that note `time.monotonic()` as each step begins or ends; they cost a few µs per trial, so
+the totals of a `--stages` run read slightly higher than a plain run's).
+
 Goals (issue 11): median dialer/bare ≤ 1.5×, dialer p99 < 10 ms.
 """
 
@@ -46,6 +50,92 @@ SPEED = 200.0  # a sandbox call's 13 simulated seconds last 65 ms
 # --- the window (this process) -----------------------------------------------------------------
 
 
+class Stages:
+    """Per-trial stamps of the dialer's path: each name keeps its first stamp of the trial."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, float] | None = None
+        self.trials: list[dict[str, float]] = []
+
+    def start(self, clicked: float) -> None:
+        self.current = {"click": clicked}
+        self.trials.append(self.current)
+
+    def stamp(self, name: str) -> None:
+        if self.current is not None and name not in self.current:
+            self.current[name] = time.monotonic()
+
+    def stop(self) -> None:
+        self.current = None
+
+    def wrap(self, owner: Any, attribute: str, before: str | None, after: str | None) -> None:
+        """Replace `owner.attribute` (a function or coroutine function) with a stamping one."""
+        import functools
+        import inspect
+
+        original = getattr(owner, attribute)
+        stamp = self.stamp
+
+        if inspect.iscoroutinefunction(original):
+
+            @functools.wraps(original)
+            async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
+                if before:
+                    stamp(before)
+                result = await original(*args, **kwargs)
+                if after:
+                    stamp(after)
+                return result
+
+            setattr(owner, attribute, wrapped_async)
+        else:
+
+            @functools.wraps(original)
+            def wrapped(*args: Any, **kwargs: Any) -> Any:
+                if before:
+                    stamp(before)
+                result = original(*args, **kwargs)
+                if after:
+                    stamp(after)
+                return result
+
+            setattr(owner, attribute, wrapped)
+
+
+def instrument(window: Any, stages: Stages) -> None:
+    """Stamp the steps of the dialer's path, found by name (a step that no longer exists is
+    simply not shown)."""
+    controller = window.controller
+    steps: list[tuple[Any, str, str | None, str | None]] = [
+        (window.tasks, "dial", "window checks done, task handed to the loop", None),
+        (controller, "prepare", "dial task running (prepare starts)", "prepare done"),
+        (controller, "before_place", "DNC check starts", "DNC check done"),
+        (controller, "provider", None, "provider built"),
+        (controller.history, "record", "placing report: history write starts", "history written"),
+        (type(controller.client), "send", "httpx send starts", None),
+    ]
+    from dialer.providers import registry
+
+    provider_cls = registry.get("sandbox")
+    steps.append((provider_cls, "place_call", "provider place_call starts", None))
+    for owner, attribute, before, after in steps:
+        if getattr(owner, attribute, None) is not None:
+            stages.wrap(owner, attribute, before, after)
+
+
+def print_stages(stages: Stages, arrivals: list[float]) -> None:
+    """The median of each step's time from the click, in the order the steps happen."""
+    rows: dict[str, list[float]] = {}
+    for trial, arrived in zip(stages.trials, arrivals, strict=True):
+        clicked = trial["click"]
+        for name, at in [*trial.items(), ("request at the server", arrived)]:
+            if name != "click":
+                rows.setdefault(name, []).append((at - clicked) * 1000)
+    print("\nmedian time from the click to each stage (ms):")
+    for name, samples in sorted(rows.items(), key=lambda item: statistics.median(item[1])):
+        print(f"  {statistics.median(samples):6.2f}  {name}")
+
+
 async def wait_until(condition: Any, why: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -54,7 +144,9 @@ async def wait_until(condition: Any, why: Any, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.002)
 
 
-async def bench(window: Any, url: str, trials: int, warm_up: int) -> dict[str, list[float]]:
+async def bench(
+    window: Any, url: str, trials: int, warm_up: int, stages: Stages | None = None
+) -> dict[str, list[float]]:
     import httpx
 
     from dialer import app as dialer_app
@@ -64,6 +156,8 @@ async def bench(window: Any, url: str, trials: int, warm_up: int) -> dict[str, l
     controller = window.controller
     bare_client = httpx.AsyncClient()
     clicks: list[tuple[str, float]] = []
+    if stages is not None:
+        instrument(window, stages)
     try:
         for trial in range(warm_up + trials):
             number = f"+9198765{trial:05d}"
@@ -79,8 +173,14 @@ async def bench(window: Any, url: str, trials: int, warm_up: int) -> dict[str, l
             await wait_until(ready, window.call_button.toolTip)
             await asyncio.sleep(0.06)  # the guard's and the preview's work for it, the last card
             clicked = time.monotonic()
+            if stages is not None and trial >= warm_up:
+                stages.start(clicked)
             window.call_button.click()
+            if stages is not None:
+                stages.stamp("click handler returned")
             await wait_until(lambda: not window.tasks.placing, window.call_button.toolTip)
+            if stages is not None:
+                stages.stop()
             clicks.append(("dialer", clicked))
             # The bare trial, too, starts with the call over and its card built.
             await wait_until(ready, window.call_button.toolTip)
@@ -112,10 +212,14 @@ async def bench(window: Any, url: str, trials: int, warm_up: int) -> dict[str, l
     for index, ((side, started), arrived) in enumerate(zip(clicks, arrivals, strict=True)):
         if index >= 2 * warm_up:
             result[side].append((arrived - started) * 1000)
+    if stages is not None:
+        print_stages(stages, arrivals[2 * warm_up :: 2])
     return result
 
 
-def run_window(url: str, trials: int, warm_up: int) -> dict[str, list[float]]:
+def run_window(
+    url: str, trials: int, warm_up: int, stages: Stages | None = None
+) -> dict[str, list[float]]:
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -128,7 +232,7 @@ def run_window(url: str, trials: int, warm_up: int) -> dict[str, list[float]]:
     app.setQuitOnLastWindowClosed(False)  # as in dialer.app: the loop outlives the window
     window = MainWindow()
     window.show()
-    result: dict[str, list[float]] = qasync.run(bench(window, url, trials, warm_up))
+    result: dict[str, list[float]] = qasync.run(bench(window, url, trials, warm_up, stages))
     return result
 
 
@@ -163,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200, help="measured trials per side")
     parser.add_argument("--warm-up", type=int, default=10, help="unmeasured trials per side")
+    parser.add_argument(
+        "--stages", action="store_true", help="also print the median time to each stage"
+    )
     args = parser.parse_args(argv)
 
     from machine import print_machine
@@ -175,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         state.mkdir()
         with bench_server.Server(state, SPEED) as url:
             bench_server.configure(url)
-            result = run_window(url, args.trials, args.warm_up)
+            stages = Stages() if args.stages else None
+            result = run_window(url, args.trials, args.warm_up, stages)
     report(result)
     return 0
 
