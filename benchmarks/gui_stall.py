@@ -113,12 +113,14 @@ class Tracer:
         runs = [r for r in self._runs if r[0] < end and r[0] + r[1] / 1000 > start]
         self._runs[:] = [r for r in self._runs if r[0] + r[1] / 1000 > end]
         stacks = Counter(_summary(stack) for _, stack, _ in samples)
+        examples = {_summary(stack): stack for _, stack, _ in samples}
         others = Counter(leaf for _, _, leaves in samples for leaf in leaves)
         first_late = (samples[0][0] - start) * 1000 - TRACE_OPEN_MS if samples else None
         return {
             "samples": len(samples),
             "first_sample_late_ms": first_late,
             "stacks": stacks.most_common(4),
+            "examples": [_trimmed(examples[stack]) for stack, _ in stacks.most_common(2)],
             "other_threads": others.most_common(3),
             "callbacks": [(round((s - start) * 1000, 1), round(ms, 1), w) for s, ms, w in runs],
         }
@@ -157,6 +159,11 @@ def _busy(frame: Any, root: str) -> bool:
             return True
         frame = frame.f_back
     return False
+
+
+def _trimmed(stack: tuple[str, ...]) -> list[str]:
+    """Up to 12 frames, innermost first, without the import machinery's own."""
+    return [f for f in stack if not f.startswith("<frozen importlib")][:12]
 
 
 def _summary(stack: tuple[str, ...]) -> str:
@@ -372,6 +379,11 @@ def report(bare: dict[str, Any], dialer: dict[str, Any]) -> dict[str, float]:
         )
         for stack, count in gap["stacks"]:
             print(f"  {count:3d}x {stack}")
+        if gap["gap_ms"] > GOAL_MS:
+            for example in gap["examples"]:
+                if len(example) > 8:  # more than the event loop's own frames
+                    print("      a stack, innermost first:")
+                    print("".join(f"        {frame}\n" for frame in example), end="")
         for leaf, count in gap["other_threads"]:
             print(f"  {count:3d}x other thread: {leaf}")
         for offset, ms, what in gap["callbacks"]:

@@ -41,6 +41,8 @@ class CallPanel(QFrame):
         self._ring_time_unavailable: str | None = None
         #: Built ahead, parentless and hidden: no tool finds it until a call takes it.
         self._spare: CallCard | None = None
+        #: The window asked for spares and has not closed: a taken spare is replaced.
+        self._keep_spare = False
 
         caption = QLabel("CALLS", self)
         caption.setObjectName("call_panel_title")
@@ -138,7 +140,11 @@ class CallPanel(QFrame):
                 card.flush_notes()
 
     def prepare_spare(self) -> None:
-        """Build the card the next new call will take, while nothing else is happening."""
+        """Build the card the next new call will take, while nothing else is happening; from
+        now on, each spare a call takes is replaced on a later event-loop turn of its own, so
+        a burst of calls (an agent's async dialing) builds each card (~3-5 ms of widgets) apart
+        from the turn that shows it and lays out the list (~3-6 ms with 50 cards)."""
+        self._keep_spare = True
         if self._spare is None:
             from dialer.ui.call_card import CallCard
 
@@ -148,6 +154,7 @@ class CallPanel(QFrame):
         """Delete the unused spare now: it has no parent, so nothing deletes it with the window,
         and a widget left to Python's clean-up after the QApplication is gone crashes the
         process at exit."""
+        self._keep_spare = False
         spare, self._spare = self._spare, None
         if spare is not None:
             from shiboken6 import Shiboken
@@ -166,6 +173,10 @@ class CallPanel(QFrame):
         else:
             card.setParent(self._list)
             card.assign(uuid)
+            if self._keep_spare:
+                from PySide6.QtCore import QTimer
+
+                QTimer.singleShot(0, self, self._replace_spare)
         card.set_ring_time_unavailable(self._ring_time_unavailable)
         card.hangup_requested.connect(self.hangup_requested)
         card.add_leg_requested.connect(self.add_leg_requested)
@@ -178,6 +189,10 @@ class CallPanel(QFrame):
         self.scroller.show()
         self.scroller.verticalScrollBar().setValue(0)  # the new call is at the top: show it
         return card
+
+    def _replace_spare(self) -> None:
+        if self._keep_spare:  # not after the window closed: a parentless card must not leak
+            self.prepare_spare()
 
     def _drop_old_ended(self) -> None:
         ended = [card for card in self._cards if card.final]
