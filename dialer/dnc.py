@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -286,22 +288,51 @@ def open_existing(path: Path | None = None) -> DncList | _NoList:
     return DncList(path) if path.exists() else _NoList()
 
 
-def load_snapshot(path: Path | None = None) -> tuple[DncSnapshot, float | None]:
-    """The whole list in memory and the file's modification time (None: no list yet), so a
-    long-running window can reload only when `dialer dnc import` changed it."""
+#: A file's (mtime_ns, ctime_ns, size, inode), or None while it does not exist. The ctime
+#: catches a copy that puts back an older file's mtime (`cp -p`) in place.
+FileStamp = tuple[int, int, int, int] | None
+#: How recent a change may be and still be trusted by its stamp: file times advance in
+#: coarse ticks (a jiffy on Linux, 2 s on FAT), so a write within the same tick as the read
+#: could leave the stamp unchanged.
+RACY_NS = 3_000_000_000
+
+
+#: The stamps of the list's database and of its write-ahead log.
+Stamp = tuple[FileStamp, FileStamp]
+
+
+def stamp(path: Path | None = None) -> Stamp:
+    """What the list's files look like on disk (the database and its write-ahead log): an
+    `os.stat` each, cheap enough for the GUI thread (~10 µs), where a lookup is not."""
     path = path or default_path()
-    mtime = modified(path)
-    if mtime is None:
-        return DncSnapshot(()), None
-    with DncList(path) as listed:
-        return listed.snapshot(), mtime
+    return _stat(path), _stat(path.with_name(path.name + "-wal"))
 
 
-def modified(path: Path | None = None) -> float | None:
-    """The list's last change (WAL included), or None when there is no list."""
-    times = [p.stat().st_mtime for p in _files(path or default_path()) if p.exists()]
-    return max(times) if times else None
+def _stat(path: Path) -> FileStamp:
+    try:
+        result = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino
 
 
-def _files(path: Path) -> list[Path]:
-    return [path, path.with_name(path.name + "-wal")]
+def load_stamped(path: Path | None = None) -> tuple[DncSnapshot, Stamp, bool]:
+    """The whole list in memory, the files' stamp after the read, and whether that stamp can
+    stand for the snapshot: True means that while the stamp is unchanged, the list on disk
+    holds exactly this snapshot.
+
+    It cannot when the files changed during the read, or so recently that another change in
+    the same clock tick could leave the stamp as it is: then every check must read the list
+    on disk again until a later read is trusted.
+    """
+    path = path or default_path()
+    started = time.time_ns()
+    before = stamp(path)
+    if before[0] is None:
+        snapshot = DncSnapshot(())
+    else:
+        with DncList(path) as listed:
+            snapshot = listed.snapshot()
+    after = stamp(path)
+    newest = max((max(s[0], s[1]) for s in after if s is not None), default=0)
+    return snapshot, after, after == before and newest < started - RACY_NS

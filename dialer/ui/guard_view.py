@@ -9,8 +9,9 @@ Where the number came from matters for premium-rate numbers: a number the agent 
 was seen; a whole number arriving at once (a paste) or set from outside (a tel: link, another
 launch, a recent entry) was not, and needs a confirmation. The do-not-call list is read into
 memory on a worker thread (and again when its file changes) for the preview; the controller's
-`before_place` looks the number up on disk once more, off the GUI thread, before any call
-leaves, so neither a call right after start-up nor a list imported a moment ago slips through.
+`before_place` checks the list on disk once more before any call leaves, so neither a call
+right after start-up nor a list imported a moment ago slips through: in memory when the files
+are provably unchanged since that read, else read again off the GUI thread.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dialer.ui.style import set_tone
 if TYPE_CHECKING:
     import asyncio
 
+    from dialer import dnc as dnc_mod
     from dialer.dnc import DncEntry, DncSnapshot
     from dialer.domain.models import CallRequest
     from dialer.guard import Verdict
@@ -61,7 +63,10 @@ class GuardView(QObject):
         self.window = window
         self._guard = guard
         self._dnc: DncSnapshot | None = None
-        self._dnc_mtime: float | None = None
+        #: The list's files as the copy was read (`dnc.stamp`), and whether the copy may
+        #: stand for the disk while they stay so (`dnc.load_stamped`).
+        self._dnc_stamp: dnc_mod.Stamp | None = None
+        self._dnc_trusted = False
         self._dnc_error: str | None = None
         self._source = guard.Source.TEL if window.number_input.text() else guard.Source.TYPED
         self._expected: guard.Source | None = None
@@ -304,43 +309,67 @@ class GuardView(QObject):
     # --- the do-not-call list ------------------------------------------------------------------
 
     async def _before_place(self, request: CallRequest) -> None:
-        """The last word before a call leaves: the list on disk, read off the GUI thread."""
-        import asyncio
+        """The last word before a call leaves: the list on disk.
 
+        When the list's files are exactly as they were when the in-memory copy was read
+        (`dnc.stamp`: two `os.stat`s, ~10 µs), that copy *is* the list on disk and is looked
+        up here; otherwise the list is read again off the GUI thread, and the copy reloaded.
+        """
         from dialer import dnc
         from dialer.guard import GuardRefused
 
-        def lookup() -> DncEntry | None:
-            with dnc.open_existing() as listed:
-                return listed.lookup(request.to_number)
+        snapshot = self._dnc if self._dnc_trusted and self._dnc_error is None else None
+        entry: DncEntry | None = None
+        if snapshot is not None and self._stamp_now() == self._dnc_stamp:
+            entry = snapshot.lookup(request.to_number)
+        else:
+            import asyncio
 
-        try:
-            entry = await asyncio.to_thread(lookup)
-        except Exception as exc:
-            log.exception("reading the do-not-call list failed")
-            raise GuardRefused(
-                f"cannot read the do-not-call list, so no call is placed: {exc}"
-            ) from None
+            def lookup() -> DncEntry | None:
+                with dnc.open_existing() as listed:
+                    return listed.lookup(request.to_number)
+
+            try:
+                entry = await asyncio.to_thread(lookup)
+            except Exception as exc:
+                log.exception("reading the do-not-call list failed")
+                raise GuardRefused(
+                    f"cannot read the do-not-call list, so no call is placed: {exc}"
+                ) from None
+            if entry is None and self._dnc_error is None:
+                self._spawn(self._load_dnc())  # so the next call finds the copy current
         if entry is not None:
             self.reload_dnc()  # the preview shows it from now on
             raise GuardRefused(entry.describe())
 
+    @staticmethod
+    def _stamp_now() -> dnc_mod.Stamp | None:
+        from dialer import dnc
+
+        try:
+            return dnc.stamp()
+        except OSError:  # unreadable folder: the disk read says why
+            return None
+
     async def _load_dnc(self, *, only_if_changed: bool = False) -> None:
+        """Read the list into memory; with `only_if_changed`, only when its files changed
+        (or the last read could not vouch for them, see `dnc.load_stamped`)."""
         import asyncio
 
         from dialer import dnc
 
+        settled = self._dnc_trusted or self._dnc_error is not None
+        if only_if_changed and settled and self._stamp_now() == self._dnc_stamp:
+            return
         try:
-            if only_if_changed:
-                mtime = await asyncio.to_thread(dnc.modified)
-                if mtime == self._dnc_mtime:
-                    return
-            snapshot, mtime = await asyncio.to_thread(dnc.load_snapshot)
+            snapshot, stamp, trusted = await asyncio.to_thread(dnc.load_stamped)
         except Exception as exc:  # a broken list blocks calls with the reason, never crashes
             log.exception("reading the do-not-call list failed")
             self._dnc_error = str(exc) or type(exc).__name__
+            self._dnc_stamp, self._dnc_trusted = self._stamp_now(), False
         else:
-            self._dnc, self._dnc_mtime, self._dnc_error = snapshot, mtime, None
+            self._dnc, self._dnc_error = snapshot, None
+            self._dnc_stamp, self._dnc_trusted = stamp, trusted
         self.refresh()
         self.window.refresh_call_button()
 
