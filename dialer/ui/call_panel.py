@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 #: Ended cards beyond this many are dropped (oldest first); live cards always stay.
 MAX_ENDED_CARDS = 12
 
+#: A taken spare is rebuilt this long after: a zero-delay timer is a posted event, which Qt
+#: delivers in the same batch as the new card's layout and paint, so the window would not get
+#: its turn in between (benchmarks/gui_stall.py --trace).
+SPARE_DELAY_MS = 30
+
 IDLE_TEXT = "No calls yet. Type a number and press Enter to call."
 
 
@@ -176,7 +181,7 @@ class CallPanel(QFrame):
             if self._keep_spare:
                 from PySide6.QtCore import QTimer
 
-                QTimer.singleShot(0, self, self._replace_spare)
+                QTimer.singleShot(SPARE_DELAY_MS, self, self._replace_spare)
         card.set_ring_time_unavailable(self._ring_time_unavailable)
         card.hangup_requested.connect(self.hangup_requested)
         card.add_leg_requested.connect(self.add_leg_requested)
