@@ -59,13 +59,15 @@ TRACE_OPEN_MS = 2.0
 
 
 class Tracer:
-    """What the GUI thread ran during each long gap: stack samples and timed asyncio callbacks."""
+    """What the GUI thread ran during each long gap: stack samples, timed asyncio
+    callbacks and (with `traced_application`) timed Qt events."""
 
     def __init__(self) -> None:
         self.gui_thread = threading.get_ident()
         self.last_tick = 0.0  # the heartbeat's, read by the sampling thread
         self._samples: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
         self._runs: list[tuple[float, float, str]] = []  # (start, ms, what) of slow callbacks
+        self.events: list[tuple[float, str]] = []  # (start, what) of top-level Qt events
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="gap-sampler", daemon=True)
         self._patch_handles()
@@ -85,7 +87,7 @@ class Tracer:
             original(handle)
             took = (time.monotonic() - started) * 1000
             if took >= 3.0:
-                runs.append((started, took, _callback_name(handle)))
+                runs.append((started, took, "asyncio " + _callback_name(handle)))
 
         asyncio.Handle._run = timed_run  # type: ignore[method-assign]
 
@@ -112,6 +114,12 @@ class Tracer:
         self._samples[:] = [s for s in self._samples if s[0] > end]
         runs = [r for r in self._runs if r[0] < end and r[0] + r[1] / 1000 > start]
         self._runs[:] = [r for r in self._runs if r[0] + r[1] / 1000 > end]
+        events = [e for e in self.events if start <= e[0] <= end]
+        self.events[:] = [e for e in self.events if e[0] > end]
+        for (when, what), following in zip(events, [e[0] for e in events[1:]] + [end], strict=True):
+            if following - when >= 0.003:
+                runs.append((when, (following - when) * 1000, what + " (until the next)"))
+        runs.sort()
         stacks = Counter(_summary(stack) for _, stack, _ in samples)
         examples = {_summary(stack): stack for _, stack, _ in samples}
         others = Counter(leaf for _, _, leaves in samples for leaf in leaves)
@@ -124,6 +132,42 @@ class Tracer:
             "other_threads": others.most_common(3),
             "callbacks": [(round((s - start) * 1000, 1), round(ms, 1), w) for s, ms, w in runs],
         }
+
+
+def install_event_log(app: Any, tracer: Tracer) -> Any:
+    """Note when the event loop starts each timer, queued call, layout run and repaint, so Qt's
+    own work shows in the trace beside the Python callbacks. An application-wide event filter
+    sees when an event starts, not when it ends: each is said to run until the next one noted
+    (or the gap's end), which is exact for these top-level events and an upper bound else.
+    (Overriding `QApplication.notify` would time them exactly, but PySide6 6.12 sometimes
+    passes it a wrongly typed receiver during deletions and the child then fails.)"""
+    from PySide6.QtCore import QEvent, QObject
+
+    kinds = {
+        QEvent.Type.Timer: "Timer",
+        QEvent.Type.MetaCall: "MetaCall",
+        QEvent.Type.LayoutRequest: "LayoutRequest",
+        QEvent.Type.UpdateRequest: "UpdateRequest",
+    }
+
+    class EventLog(QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            kind = kinds.get(event.type())
+            if kind is not None:
+                try:
+                    name = watched.objectName() or type(watched).__name__
+                except (RuntimeError, AttributeError):
+                    name = "?"
+                tracer.events.append((time.monotonic(), f"Qt {kind} to {name}"))
+            return False
+
+    log = EventLog()
+    app.installEventFilter(log)
+    return log
+
+
+#: The tracer of this child process (`--trace`): made with the application, used by the drive.
+TRACER: Tracer | None = None
 
 
 def _callback_name(handle: asyncio.Handle) -> str:
@@ -273,7 +317,7 @@ async def drive(window: Any, url: str, seconds: float, trace: bool) -> dict[str,
     await dialer_app.warm_up_numbers()
     controller = window.controller
     await asyncio.sleep(0.5)
-    beat = Heartbeat(Tracer() if trace else None)
+    beat = Heartbeat(TRACER if trace else None)
     beat.start()
     player: RecordingPlayer | None = None
     try:
@@ -326,6 +370,10 @@ def child_dialer(seconds: float, url: str, trace: bool) -> dict[str, Any]:
     from dialer.ui.main_window import MainWindow
 
     app = QApplication(sys.argv[:1] + style.STYLE_ARGS)
+    if trace:
+        global TRACER
+        TRACER = Tracer()
+        event_log = install_event_log(app, TRACER)  # noqa: F841 - kept alive with the app
     pyside_fix.install()
     style.apply(app, style_chosen=True)
     app.setQuitOnLastWindowClosed(False)  # as in dialer.app: the loop outlives the window
@@ -387,7 +435,7 @@ def report(bare: dict[str, Any], dialer: dict[str, Any]) -> dict[str, float]:
         for leaf, count in gap["other_threads"]:
             print(f"  {count:3d}x other thread: {leaf}")
         for offset, ms, what in gap["callbacks"]:
-            print(f"  asyncio callback at +{offset} ms ran {ms} ms: {what}")
+            print(f"  at +{offset} ms, {ms} ms: {what}")
     print(f"\nlongest GUI stall: {dialer['longest_ms']:.1f} ms (goal <= {GOAL_MS:.0f} ms)")
     return {
         "longest_ms": dialer["longest_ms"],
