@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
             account,
             self.picker.current_caller_id(),
             {**self.options.options(), **self.picker.call_options()},
+            self.entry.reading(),
         )
         self.refresh_call_button()
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from dialer.numbers import ParsedNumber
     from dialer.providers.base import Provider
+    from dialer.services.calls import ReadNumber
 
 
 class NumberEntry(QWidget):
@@ -99,6 +100,15 @@ class NumberEntry(QWidget):
 
     def set_text(self, text: str) -> None:
         self.number_input.setText(text)
+
+    def reading(self) -> ReadNumber | None:
+        """The preview's parse of the box's text, for the controller to reuse at the click."""
+        if self._last is None or self._last[0] != self.number_input.text():
+            return None
+        from dialer.services.calls import ReadNumber
+
+        text, region, parsed = self._last
+        return ReadNumber(text, region, parsed)
 
     def append(self, key: str) -> None:
         """Add at the end (where dial pad keys and stray typing belong) and take focus."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import asyncio
     from collections.abc import Coroutine
 
+    from dialer.services.calls import ReadNumber
     from dialer.ui.main_window import MainWindow
 
 log = logging.getLogger("dialer.ui")
@@ -48,13 +49,23 @@ class WindowTasks(QObject):
     # --- calls ---------------------------------------------------------------------------------
 
     def dial(
-        self, number: str, account: str, caller_id: str | None, options: dict[str, object]
+        self,
+        number: str,
+        account: str,
+        caller_id: str | None,
+        options: dict[str, object],
+        read: ReadNumber | None = None,
     ) -> None:
         self._placing = True
-        self.dial_task = self._spawn(self._dial(number, account, caller_id, options))
+        self.dial_task = self._spawn(self._dial(number, account, caller_id, options, read))
 
     async def _dial(
-        self, number: str, account: str, caller_id: str | None, options: dict[str, object]
+        self,
+        number: str,
+        account: str,
+        caller_id: str | None,
+        options: dict[str, object],
+        read: ReadNumber | None,
     ) -> None:
         import asyncio
 
@@ -67,7 +78,7 @@ class WindowTasks(QObject):
         placed = False
         try:
             request = controller.prepare(
-                number, account=account, caller_id=caller_id, options=options
+                number, account=account, caller_id=caller_id, options=options, read=read
             )
             uuid = request.uuid
             snapshot = await controller.place(request)
