@@ -27,6 +27,7 @@ from dialer.ui.style import set_tone
 
 if TYPE_CHECKING:
     import asyncio
+    from pathlib import Path
 
     from dialer import dnc as dnc_mod
     from dialer.dnc import DncEntry, DncSnapshot
@@ -67,6 +68,7 @@ class GuardView(QObject):
         #: stand for the disk while they stay so (`dnc.load_stamped`).
         self._dnc_stamp: dnc_mod.Stamp | None = None
         self._dnc_trusted = False
+        self._dnc_path: Path | None = None
         self._dnc_error: str | None = None
         self._source = guard.Source.TEL if window.number_input.text() else guard.Source.TYPED
         self._expected: guard.Source | None = None
@@ -320,7 +322,7 @@ class GuardView(QObject):
 
         snapshot = self._dnc if self._dnc_trusted and self._dnc_error is None else None
         entry: DncEntry | None = None
-        if snapshot is not None and self._stamp_now() == self._dnc_stamp:
+        if snapshot is not None and self._stamp_now(self._dnc_path) == self._dnc_stamp:
             entry = snapshot.lookup(request.to_number)
         else:
             import asyncio
@@ -343,11 +345,12 @@ class GuardView(QObject):
             raise GuardRefused(entry.describe())
 
     @staticmethod
-    def _stamp_now() -> dnc_mod.Stamp | None:
+    def _stamp_now(path: Path | None = None) -> dnc_mod.Stamp | None:
+        """The list's files now; `path` saves looking the data folder up (~0.15 ms)."""
         from dialer import dnc
 
         try:
-            return dnc.stamp()
+            return dnc.stamp(path)
         except OSError:  # unreadable folder: the disk read says why
             return None
 
@@ -359,17 +362,18 @@ class GuardView(QObject):
         from dialer import dnc
 
         settled = self._dnc_trusted or self._dnc_error is not None
-        if only_if_changed and settled and self._stamp_now() == self._dnc_stamp:
+        if only_if_changed and settled and self._stamp_now(self._dnc_path) == self._dnc_stamp:
             return
         try:
-            snapshot, stamp, trusted = await asyncio.to_thread(dnc.load_stamped)
+            path = await asyncio.to_thread(dnc.default_path)
+            snapshot, stamp, trusted = await asyncio.to_thread(dnc.load_stamped, path)
         except Exception as exc:  # a broken list blocks calls with the reason, never crashes
             log.exception("reading the do-not-call list failed")
             self._dnc_error = str(exc) or type(exc).__name__
             self._dnc_stamp, self._dnc_trusted = self._stamp_now(), False
         else:
             self._dnc, self._dnc_error = snapshot, None
-            self._dnc_stamp, self._dnc_trusted = stamp, trusted
+            self._dnc_stamp, self._dnc_trusted, self._dnc_path = stamp, trusted, path
         self.refresh()
         self.window.refresh_call_button()
 
