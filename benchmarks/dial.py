@@ -118,9 +118,27 @@ def instrument(window: Any, stages: Stages) -> None:
 
     provider_cls = registry.get("sandbox")
     steps.append((provider_cls, "place_call", "provider place_call starts", None))
+    import asyncio.selector_events
+
+    transport = asyncio.selector_events._SelectorSocketTransport
+    steps.append((transport, "write", "bytes written to the socket", None))
     for owner, attribute, before, after in steps:
         if getattr(owner, attribute, None) is not None:
             stages.wrap(owner, attribute, before, after)
+    window.call_button.installEventFilter(paint_stamp(stages, window))
+
+
+def paint_stamp(stages: Stages, parent: Any) -> Any:
+    """An event filter that stamps the Call button's first repaint after the click."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Filter(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                stages.stamp("Call button repainted")
+            return False
+
+    return Filter(parent)
 
 
 def print_stages(stages: Stages, arrivals: list[float]) -> None:
