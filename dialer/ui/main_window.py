@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dialer.ui")
 
-#: How long the Call button's "Calling…" waits to be painted: one frame at 60 Hz, enough for
-#: the request to be written to the socket first (`MainWindow._hold_call_button_paint`).
+#: How long the Call button's "Calling…" waits to be laid out and painted: one frame at 60 Hz,
+#: enough for the request to be written to the socket first (`_hold_call_button_paint`).
 CALL_BUTTON_PAINT_DELAY_MS = 16
 
 #: Keys that, typed anywhere in the window, go to the number box.
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         # first paint event marks the window's first paint.
         central.installEventFilter(self)
         self._central = central
+        self._paint_hold: QTimer | None = None
         self._setup_finished = False
         # At the next turn of the loop, not in the paint's own handler: the paint is done.
         self.first_painted.connect(lambda: QTimer.singleShot(0, self._finish_setup))
@@ -299,15 +300,29 @@ class MainWindow(QMainWindow):
         self.refresh_call_button()
 
     def _hold_call_button_paint(self) -> None:
-        """Set the Call button's new state ("Calling…", disabled) now, but paint it a frame
-        later: painted at the loop's next turn, it cost ~0.3 ms before the request left, since
-        httpx hands the loop a few turns before it writes. Clicks are refused meanwhile by
-        `tasks.placing`, so only the picture waits, never the state."""
-        button = self.call_button
-        button.setUpdatesEnabled(False)
-        QTimer.singleShot(CALL_BUTTON_PAINT_DELAY_MS, button, self._release_call_button_paint)
+        """Set the Call button's new state ("Calling…", disabled) now, but lay it out and paint
+        it a frame later: the repaint (~0.3 ms) and the relayout its longer text asks for
+        (~0.1 ms, the whole window's layout, though no geometry changes) would run at the
+        loop's next turns, before the dial task starts and while httpx hands the loop a few
+        turns before it writes the request. Clicks are refused meanwhile by `tasks.placing`,
+        so only the picture waits, never the state."""
+        timer = self._paint_hold
+        if timer is None:
+            timer = self._paint_hold = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(CALL_BUTTON_PAINT_DELAY_MS)
+            timer.timeout.connect(self._release_call_button_paint)
+        layout = self._central.layout()
+        if layout is not None:
+            layout.setEnabled(False)
+        self.call_button.setUpdatesEnabled(False)
+        timer.start()
 
     def _release_call_button_paint(self) -> None:
+        layout = self._central.layout()
+        if layout is not None:
+            layout.setEnabled(True)
+            layout.activate()  # what changed meanwhile, laid out now
         self.call_button.setUpdatesEnabled(True)  # repaints it
 
     def redial(self, number: str) -> None:
