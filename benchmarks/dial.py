@@ -56,10 +56,11 @@ class Stages:
     def __init__(self) -> None:
         self.current: dict[str, float] | None = None
         self.trials: list[dict[str, float]] = []
+        self.bare_trials: list[dict[str, float]] = []
 
-    def start(self, clicked: float) -> None:
+    def start(self, clicked: float, *, bare: bool = False) -> None:
         self.current = {"click": clicked}
-        self.trials.append(self.current)
+        (self.bare_trials if bare else self.trials).append(self.current)
 
     def stamp(self, name: str) -> None:
         if self.current is not None and name not in self.current:
@@ -107,7 +108,12 @@ def instrument(window: Any, stages: Stages) -> None:
     simply not shown)."""
     controller = window.controller
     steps: list[tuple[Any, str, str | None, str | None]] = [
+        (window.picker, "current_account", "click handler starts", None),
+        (window.entry, "problem", None, "number checked"),
+        (window.options, "problem", None, "call options checked"),
+        (window.guard_view, "hold", None, "guard verdict checked"),
         (window.tasks, "dial", "window checks done, task handed to the loop", None),
+        (window, "refresh_call_button", None, "Call button state set"),
         (controller, "prepare", "dial task running (prepare starts)", "prepare done"),
         (controller, "before_place", "DNC check starts", "DNC check done"),
         (controller, "provider", None, "provider built"),
@@ -141,15 +147,17 @@ def paint_stamp(stages: Stages, parent: Any) -> Any:
     return Filter(parent)
 
 
-def print_stages(stages: Stages, arrivals: list[float]) -> None:
+def print_stages(
+    trials: list[dict[str, float]], arrivals: list[float], title: str = "the click"
+) -> None:
     """The median of each step's time from the click, in the order the steps happen."""
     rows: dict[str, list[float]] = {}
-    for trial, arrived in zip(stages.trials, arrivals, strict=True):
+    for trial, arrived in zip(trials, arrivals, strict=True):
         clicked = trial["click"]
         for name, at in [*trial.items(), ("request at the server", arrived)]:
             if name != "click":
                 rows.setdefault(name, []).append((at - clicked) * 1000)
-    print("\nmedian time from the click to each stage (ms):")
+    print(f"\nmedian time from {title} to each stage (ms):")
     for name, samples in sorted(rows.items(), key=lambda item: statistics.median(item[1])):
         print(f"  {statistics.median(samples):6.2f}  {name}")
 
@@ -214,7 +222,11 @@ async def bench(
             }
             headers = {"Authorization": "Bearer sandbox", "Accept": "application/json"}
             sent = time.monotonic()
+            if stages is not None and trial >= warm_up:
+                stages.start(sent, bare=True)
             response = await bare_client.post(f"{url}/calls", json=body, headers=headers)
+            if stages is not None:
+                stages.stop()
             response.raise_for_status()
             clicks.append(("bare", sent))
         stats = (await bare_client.get(url + bench_server.STATS_PATH)).json()
@@ -231,7 +243,8 @@ async def bench(
         if index >= 2 * warm_up:
             result[side].append((arrived - started) * 1000)
     if stages is not None:
-        print_stages(stages, arrivals[2 * warm_up :: 2])
+        print_stages(stages.trials, arrivals[2 * warm_up :: 2])
+        print_stages(stages.bare_trials, arrivals[2 * warm_up + 1 :: 2], "the bare POST's start")
     return result
 
 
