@@ -61,6 +61,8 @@ class CallBridge(QObject):
                 return
         self._release(uuid)
         self.snapshot.emit(snapshot)
+        if snapshot.final:  # nothing follows a final snapshot: forget the call (all-day windows)
+            self._seen.discard(uuid)
 
     def _release(self, uuid: str) -> None:
         held = self._held.pop(uuid, None)

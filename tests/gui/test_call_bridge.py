@@ -81,3 +81,16 @@ def test_flush_and_detach(qtbot: QtBot) -> None:
     qtbot.wait(NEW_CALL_DELAY_MS * 3)
     controller.report(snap("c", CallStatus.ANSWER))
     assert seen == [("a", CallStatus.DIALING)]
+
+
+def test_ended_calls_are_forgotten_and_a_late_final_snapshot_still_passes(qtbot: QtBot) -> None:
+    """A window open all day relays thousands of calls: the bridge keeps none once it ended."""
+    controller, bridge, seen = make(qtbot)
+    for n in range(50):
+        controller.report(snap(f"c{n}", CallStatus.DIALING))
+        controller.report(snap(f"c{n}", CallStatus.ANSWER, final=True))
+    assert bridge._seen == set() and bridge._held == {}
+    assert len(seen) == 100
+    controller.report(snap("c7", CallStatus.ANSWER, final=True))  # e.g. a status push, late
+    assert seen[-1] == ("c7", CallStatus.ANSWER)
+    assert bridge._seen == set()
