@@ -17,6 +17,19 @@ from dialer.ui.guard_view import GuardView
 from tests.gui.conftest import Gui, run_until_done
 
 
+def count_disk_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every time the list is opened on disk from now on (the path asked for, per open)."""
+    reads: list[object] = []
+    real_open = dnc.open_existing
+
+    def counted(path: Path | None = None) -> object:
+        reads.append(path)
+        return real_open(path)
+
+    monkeypatch.setattr(dnc, "open_existing", counted)
+    return reads
+
+
 def test_the_copy_answers_only_while_the_files_are_unchanged(
     gui: Gui, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, dialer_home: Path
 ) -> None:
@@ -31,14 +44,7 @@ def test_the_copy_answers_only_while_the_files_are_unchanged(
         lambda: view._dnc is not None and len(view._dnc) == 1 and view._dnc_trusted,
         timeout=5000,
     )
-    reads: list[object] = []
-    real_open = dnc.open_existing
-
-    def counted(path: Path | None = None) -> object:
-        reads.append(path)
-        return real_open(path)
-
-    monkeypatch.setattr(dnc, "open_existing", counted)
+    reads = count_disk_reads(monkeypatch)
 
     def check(number: str) -> None:
         run_until_done(qtbot, view._before_place(CallRequest(account="sandbox", to_number=number)))
@@ -66,14 +72,7 @@ def test_an_untrusted_copy_never_answers(
     view.reload_dnc()  # a write a moment ago: its stamp cannot vouch for the copy
     qtbot.waitUntil(lambda: view._dnc is not None and len(view._dnc) == 1, timeout=5000)
     assert not view._dnc_trusted
-    reads: list[object] = []
-    real_open = dnc.open_existing
-
-    def counted(path: Path | None = None) -> object:
-        reads.append(path)
-        return real_open(path)
-
-    monkeypatch.setattr(dnc, "open_existing", counted)
+    reads = count_disk_reads(monkeypatch)
     request = CallRequest(account="sandbox", to_number="+919876543211")
     run_until_done(qtbot, view._before_place(request))
     assert len(reads) == 1

@@ -5,11 +5,11 @@ the import and the first device query afterwards work as usual."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.fresh_python import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,15 +40,6 @@ print("player", QMediaPlayer() is not None)
 def test_preload_maps_the_libraries_and_leaves_the_import_working() -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("QT_MEDIA_BACKEND", None)  # the back end Qt picks by itself, which is preloaded
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    out = fresh_python(SCRIPT, timeout=120, env=env, cwd=ROOT)
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
     assert lines == {"multimedia": "True", "plugin": "True", "extension": "True", "player": "True"}
