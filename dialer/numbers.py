@@ -318,8 +318,22 @@ def _lib_parse(number: str, region: str) -> PhoneNumber:
 def parse(text: str, region: str = DEFAULT_REGION) -> ParsedNumber:
     """Read anything a person pastes as a phone number; never raises.
 
-    `region` resolves numbers written without a country code ("098765 43210").
+    `region` resolves numbers written without a country code ("098765 43210"). The last 256
+    short texts are remembered: at a click the preview, the guard, the controller and the
+    provider's request each read the same few numbers (~0.1-0.15 ms a parse, on the dial path),
+    and a ParsedNumber is immutable. Longer text (a pasted document) is read, not kept.
     """
+    if len(text) > MAX_INPUT_LENGTH:
+        return _parse_safely(text, region)
+    return _parse_remembered(text, region)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_remembered(text: str, region: str) -> ParsedNumber:
+    return _parse_safely(text, region)
+
+
+def _parse_safely(text: str, region: str) -> ParsedNumber:
     try:
         return _parse(text, region)
     except Exception:  # a library bug on odd input must not crash the dial box

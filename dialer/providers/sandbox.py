@@ -17,12 +17,7 @@ from pydantic import Field
 from dialer import numbers
 from dialer.domain import CallSnapshot, CallStatus, ConfigError, InvalidNumber
 from dialer.providers.base import Capabilities
-from dialer.providers.clouddialer import (
-    READABLE_ERRORS,
-    ClickToCallSettings,
-    CloudDialerProvider,
-    parse_in,
-)
+from dialer.providers.clouddialer import READABLE_ERRORS, ClickToCallSettings, CloudDialerProvider
 from dialer.settings import Account
 
 #: The sandbox's demo key: not a secret (the sandbox only listens on loopback).
@@ -85,7 +80,7 @@ class SandboxProvider(CloudDialerProvider):
 
     @classmethod
     def _dialable(cls, number: str, what: str) -> str:
-        parsed = parse_in(number)  # numbers.parse with its default region, "IN"
+        parsed = numbers.parse(number)
         if not parsed.valid or parsed.e164 is None:
             raise InvalidNumber(f"{what} {number!r} cannot be dialed: {parsed.reason}")
         return parsed.e164

@@ -292,3 +292,21 @@ def test_phone_like_text_never_raises(text: str, scheme: str) -> None:
     assert isinstance(n.reason, str)
     if n.e164 is not None:
         assert n.e164.startswith("+") and n.e164[1:].isdigit()
+
+
+def test_a_short_text_is_read_once_per_region() -> None:
+    """The preview, guard, controller and provider read the same number at a click."""
+    first = parse("098765 43210", "IN")
+    assert parse("098765 43210", "IN") is first
+    assert parse("098765 43210", "GB") is not first
+    assert parse("098765 43210", "GB").e164 != first.e164
+
+
+def test_long_text_is_not_kept() -> None:
+    from dialer import numbers
+
+    padded = " " * 500 + "+91 98765 43210"
+    before = numbers._parse_remembered.cache_info().currsize
+    assert parse(padded).e164 == IN_MOBILE
+    assert parse(padded) is not parse(padded)
+    assert numbers._parse_remembered.cache_info().currsize == before
