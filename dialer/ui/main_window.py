@@ -41,14 +41,11 @@ if TYPE_CHECKING:
     from dialer.settings import Settings
     from dialer.ui.call_bridge import CallBridge
     from dialer.ui.guard_view import GuardView
+    from dialer.ui.paint_hold import PaintHold
     from dialer.ui.recent import RecentList
     from dialer.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger("dialer.ui")
-
-#: How long the Call button's "Calling…" waits to be laid out and painted: one frame at 60 Hz,
-#: enough for the request to be written to the socket first (`_hold_call_button_paint`).
-CALL_BUTTON_PAINT_DELAY_MS = 16
 
 #: Keys that, typed anywhere in the window, go to the number box.
 NUMBER_KEYS = frozenset("0123456789*#+")
@@ -134,7 +131,7 @@ class MainWindow(QMainWindow):
         # first paint event marks the window's first paint.
         central.installEventFilter(self)
         self._central = central
-        self._paint_hold: QTimer | None = None
+        self._paint_hold: PaintHold | None = None  # the Call button's, made at the first click
         self._setup_finished = False
         # At the next turn of the loop, not in the paint's own handler: the paint is done.
         self.first_painted.connect(lambda: QTimer.singleShot(0, self._finish_setup))
@@ -300,30 +297,13 @@ class MainWindow(QMainWindow):
         self.refresh_call_button()
 
     def _hold_call_button_paint(self) -> None:
-        """Set the Call button's new state ("Calling…", disabled) now, but lay it out and paint
-        it a frame later: the repaint (~0.3 ms) and the relayout its longer text asks for
-        (~0.1 ms, the whole window's layout, though no geometry changes) would run at the
-        loop's next turns, before the dial task starts and while httpx hands the loop a few
-        turns before it writes the request. Clicks are refused meanwhile by `tasks.placing`,
-        so only the picture waits, never the state."""
-        timer = self._paint_hold
-        if timer is None:
-            timer = self._paint_hold = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(CALL_BUTTON_PAINT_DELAY_MS)
-            timer.timeout.connect(self._release_call_button_paint)
-        layout = self._central.layout()
-        if layout is not None:
-            layout.setEnabled(False)
-        self.call_button.setUpdatesEnabled(False)
-        timer.start()
+        """The Call button's new look waits a frame to be laid out and painted
+        (`ui/paint_hold.py`); its state, set by `refresh_call_button`, does not."""
+        if self._paint_hold is None:
+            from dialer.ui.paint_hold import PaintHold
 
-    def _release_call_button_paint(self) -> None:
-        layout = self._central.layout()
-        if layout is not None:
-            layout.setEnabled(True)
-            layout.activate()  # what changed meanwhile, laid out now
-        self.call_button.setUpdatesEnabled(True)  # repaints it
+            self._paint_hold = PaintHold(self.call_button, self._central)
+        self._paint_hold.hold()
 
     def redial(self, number: str) -> None:
         """A recent number back in the box, ready to call: calling stays the agent's choice."""
