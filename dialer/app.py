@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
+    from PySide6.QtWidgets import QApplication
 
     from dialer.services.history import HistoryStore
     from dialer.ui.main_window import MainWindow
@@ -60,7 +61,16 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     app.setApplicationName("dialer")
     app.setApplicationDisplayName("Dialer")
     app.setDesktopFileName("dialer")
-    style.apply(app, style_chosen=created)
+    # Where the agent left the window and the theme it showed, read before the first paint.
+    from dialer.ui.window_memory import WindowMemory
+
+    memory = WindowMemory(parent=app)
+    if memory.theme == "light":
+        from dialer.ui import theme
+
+        theme.apply(app, "light", style_chosen=created)  # the settings may say otherwise later
+    else:
+        style.apply(app, style_chosen=created)
     # Issue 7: macOS hands clicked tel: links to the running app as open events, possibly
     # before the first paint; they are held until the desktop integration takes them.
     from dialer.ui.open_events import OpenEventCatcher
@@ -68,6 +78,23 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     links = OpenEventCatcher(app)
 
     window = MainWindow(number)
+    memory.restore(window)
+    memory.watch(window)
+    try:
+        return _show_and_serve(app, window, number, minimized, links)
+    finally:
+        # The window is destroyed once this returns: a hide sent from its destructor must not
+        # reach a Python event filter (PySide6 crashes converting the half-destroyed window).
+        memory.unwatch(window)
+
+
+def _show_and_serve(
+    app: QApplication,
+    window: MainWindow,
+    number: str | None,
+    minimized: bool,
+    links: OpenEventCatcher,
+) -> int:
     if minimized:
         window.showMinimized()
     else:

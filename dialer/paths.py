@@ -12,7 +12,7 @@ from pathlib import Path
 APP_NAME = "dialer"
 
 
-def _home_override() -> Path | None:
+def home_override() -> Path | None:
     value = os.environ.get("DIALER_HOME", "").strip()
     return Path(value).expanduser().resolve() if value else None
 
@@ -28,7 +28,7 @@ def _ensure(path: Path) -> Path:
 
 def config_dir() -> Path:
     """Settings (accounts, preferences): small, user-edited, worth backing up."""
-    home = _home_override()
+    home = home_override()
     if home is not None:
         return _ensure(home / "config")
     import platformdirs
@@ -38,7 +38,7 @@ def config_dir() -> Path:
 
 def data_dir() -> Path:
     """Call history and other records that must survive."""
-    home = _home_override()
+    home = home_override()
     if home is not None:
         return _ensure(home / "data")
     import platformdirs
@@ -48,7 +48,7 @@ def data_dir() -> Path:
 
 def cache_dir() -> Path:
     """Downloaded recordings and anything else that can be fetched again."""
-    home = _home_override()
+    home = home_override()
     if home is not None:
         return _ensure(home / "cache")
     import platformdirs
@@ -58,7 +58,7 @@ def cache_dir() -> Path:
 
 def state_dir() -> Path:
     """Runtime state: the sandbox's address file and its simulated calls, logs."""
-    home = _home_override()
+    home = home_override()
     if home is not None:
         return _ensure(home / "state")
     import platformdirs

@@ -166,14 +166,18 @@ def current() -> Resolved | None:
     return _applied
 
 
-def apply(app: QApplication, mode: Mode) -> Resolved:
-    """Restyle the whole app now; with "system", follow the OS when it switches later."""
+def apply(app: QApplication, mode: Mode, *, style_chosen: bool = False) -> Resolved:
+    """Restyle the whole app now; with "system", follow the OS when it switches later.
+
+    `style_chosen` when Fusion is already the style (`style.STYLE_ARGS`): before the first
+    paint, where `setStyle` would cost ~5 ms (see `style.apply`)."""
     global _applied, _mode
     resolved = resolve(mode)
     if mode == "system" and _mode != "system":
         _follow_system(app)
     _mode = mode
-    app.setStyle("Fusion")
+    if not style_chosen:
+        app.setStyle("Fusion")
     app.setPalette(_palette(resolved))
     app.setStyleSheet(stylesheet(resolved))
     _applied = resolved

@@ -1,0 +1,205 @@
+"""The window reopens where it was left, in the theme it showed, from its first paint on."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QApplication, QMainWindow
+from pytestqt.qtbot import QtBot
+
+from dialer.ui import style, theme
+from dialer.ui.window_memory import FILE_NAME, WindowMemory, location
+from tests.support.fresh_python import fresh_python
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Inside the offscreen platform's 800×600 screen, above the main window's minimum size.
+PLACE = QRect(12, 34, 770, 548)
+
+
+@pytest.fixture
+def theme_restored(qapp: QApplication) -> Iterator[None]:
+    sheet, palette, state = qapp.styleSheet(), qapp.palette(), (theme._applied, theme._mode)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    theme._applied, theme._mode = state
+
+
+def shown_window(qtbot: QtBot, place: QRect = PLACE) -> QMainWindow:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.setGeometry(place)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_the_file_lives_under_dialer_home_when_set(tmp_path: Path) -> None:
+    assert location() == os.path.join(os.environ["DIALER_HOME"], "config", FILE_NAME)
+
+
+def test_without_dialer_home_qt_names_the_apps_own_config_folder(tmp_path: Path) -> None:
+    out = fresh_python(
+        textwrap.dedent(
+            """
+            from PySide6.QtWidgets import QApplication
+            from dialer.ui.window_memory import location
+            app = QApplication([])
+            app.setApplicationName("dialer")
+            print(location())
+            """
+        ),
+        env={**os.environ, "DIALER_HOME": "", "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
+    )
+    # Linux: the folder platformdirs gives the settings (XDG_CONFIG_HOME/dialer).
+    assert out.strip() == str(tmp_path / "xdg" / "dialer" / FILE_NAME)
+
+
+def test_a_first_start_has_nothing_to_restore(qtbot: QtBot, tmp_path: Path) -> None:
+    memory = WindowMemory(str(tmp_path / "w.ini"))
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.resize(900, 650)
+    assert (memory.geometry, memory.theme) == (None, None)
+    assert memory.restore(window) is False
+    assert window.size().width() == 900
+    assert not (tmp_path / "w.ini").exists()  # reading writes nothing
+
+
+def test_hiding_the_window_remembers_its_place_for_the_next_start(
+    qtbot: QtBot, tmp_path: Path, qapp: QApplication, theme_restored: None
+) -> None:
+    path = str(tmp_path / "sub" / "w.ini")
+    memory = WindowMemory(path)
+    window = shown_window(qtbot)
+    theme.apply(qapp, "light")
+    memory.watch(window)
+    window.hide()  # closing, or sending it to the tray
+    memory.unwatch(window)
+    assert Path(path).exists()
+    assert oct(Path(path).parent.stat().st_mode & 0o777) == oct(0o700)
+
+    again = WindowMemory(path)
+    assert again.theme == "light"
+    reopened = QMainWindow()
+    qtbot.addWidget(reopened)
+    assert again.restore(reopened) is True
+    reopened.show()
+    qtbot.waitExposed(reopened)
+    assert reopened.geometry() == window.geometry() == PLACE
+
+
+def test_an_unchanged_window_is_not_written_again(
+    qtbot: QtBot, tmp_path: Path, qapp: QApplication, theme_restored: None
+) -> None:
+    path = tmp_path / "w.ini"
+    memory = WindowMemory(str(path))
+    window = shown_window(qtbot)
+    theme.apply(qapp, "dark")
+    memory.remember(window)
+    written = path.stat().st_mtime_ns
+    os.utime(path, ns=(written - 10**9, written - 10**9))
+    memory.remember(window)
+    assert path.stat().st_mtime_ns == written - 10**9
+    window.setGeometry(PLACE.translated(5, 0))  # moved: written
+    qtbot.waitUntil(lambda: window.geometry().x() == PLACE.x() + 5)
+    memory.remember(window)
+    assert path.stat().st_mtime_ns != written - 10**9
+
+
+def test_a_hand_edited_or_foreign_file_is_ignored(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "w.ini"
+    path.write_text("[window]\ngeometry=not a geometry\ntheme=purple\n\x00\x01garbage\n")
+    memory = WindowMemory(str(path))
+    assert (memory.geometry, memory.theme) == (None, None)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.resize(900, 650)
+    assert memory.restore(window) is False
+    assert window.size().width() == 900
+
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    settings.setValue("window/geometry", b"\x01\xd9\xd0\xcbtruncated")
+    settings.sync()
+    truncated = WindowMemory(str(path))
+    assert truncated.geometry is not None
+    assert truncated.restore(window) is False  # Qt rejects it; the default place stays
+    assert window.size().width() == 900
+
+
+def test_a_window_from_a_screen_that_is_gone_comes_back_on_screen(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "w.ini")
+    memory = WindowMemory(path)
+    window = shown_window(qtbot, QRect(20, 20, 770, 548))
+    window.setGeometry(QRect(3000, 2000, 770, 548))  # where a second monitor was
+    qtbot.waitUntil(lambda: window.geometry().x() == 3000)
+    memory.remember(window)
+
+    reopened = QMainWindow()
+    qtbot.addWidget(reopened)
+    assert WindowMemory(path).restore(reopened) is True
+    screen = reopened.screen().availableGeometry()
+    assert screen.intersects(reopened.frameGeometry())
+
+
+START_TWICE = """
+import sys
+from PySide6.QtWidgets import QApplication
+from dialer import app
+from dialer.ui import theme
+
+qapp = QApplication([])
+seen = {{}}
+real_wait = app._wait_for_first_paint
+
+def wait(window):
+    real_wait(window)
+    seen["geometry"] = window.geometry().getRect()
+    seen["light"] = {light_bg!r} in qapp.styleSheet()
+    seen["heavy"] = [m for m in ("pydantic", "httpx", "dialer.settings") if m in sys.modules]
+    if {first!r}:
+        theme.apply(qapp, "light")
+        window.setGeometry({x}, {y}, {w}, {h})
+        window.close()
+
+app._wait_for_first_paint = wait
+app.run(None)
+print(seen)
+"""
+
+
+def test_the_next_start_paints_in_place_and_in_the_last_theme(tmp_path: Path) -> None:
+    """Two real starts: the first is moved, turned light and closed; the second's first paint
+    is already there and light, before the settings are even loaded."""
+    env = {**os.environ, "DIALER_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    values = {
+        "light_bg": theme._LIGHT[style.BG],
+        "x": PLACE.x(),
+        "y": PLACE.y(),
+        "w": PLACE.width(),
+        "h": PLACE.height(),
+    }
+    first = fresh_python(
+        START_TWICE.format(first=True, **values),
+        env={**env, "DIALER_EXIT_AFTER_PAINT": "1"},
+        cwd=ROOT,
+    )
+    assert "'light': False" in first  # nothing remembered yet: the dark start-up sheet
+    assert (tmp_path / "config" / FILE_NAME).exists()
+
+    second = fresh_python(
+        START_TWICE.format(first=False, **values),
+        env={**env, "DIALER_EXIT_AFTER_PAINT": "1"},
+        cwd=ROOT,
+    )
+    rect = (PLACE.x(), PLACE.y(), PLACE.width(), PLACE.height())
+    assert f"'geometry': {rect}" in second
+    assert "'light': True" in second
+    assert "'heavy': []" in second
