@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,6 @@ from dialer.providers import registry
 if TYPE_CHECKING:
     import httpx
 
-    from dialer.numbers import ParsedNumber
     from dialer.providers.base import Provider
     from dialer.services.history import HistoryStore
     from dialer.settings import Account, Settings
@@ -44,17 +42,6 @@ BeforePlace = Callable[[CallRequest], Awaitable[None]]
 
 #: How long a follow keeps retrying a provider that stopped answering status polls.
 STATUS_GIVE_UP_AFTER = 60.0
-
-
-@dataclass(frozen=True)
-class ReadNumber:
-    """`text` as already read by `numbers.parse(text, region)`: the window's number box parses
-    as the agent types, and `prepare` takes that reading instead of parsing again at the click.
-    """
-
-    text: str
-    region: str
-    parsed: ParsedNumber
 
 
 def _now() -> datetime:
@@ -187,19 +174,14 @@ class CallController:
         account: str | None = None,
         caller_id: str | None = None,
         options: dict[str, object] | None = None,
-        read: ReadNumber | None = None,
     ) -> CallRequest:
         """Validate everything that can be checked before sending; raises, sends nothing.
 
-        `read` is used only when it is a reading of this very `number` in the default region.
-        """
+        The number box parsed this text as the agent typed: `numbers.parse` answers again from
+        its memory, so the click costs no second parse."""
         acc = self.settings.account(account)
         cls = registry.get(acc.provider)
-        region = self.settings.preferences.default_region
-        if read is not None and read.text == number and read.region == region:
-            parsed = read.parsed
-        else:
-            parsed = numbers.parse(number, region)
+        parsed = numbers.parse(number, self.settings.preferences.default_region)
         if not parsed.valid or parsed.e164 is None:
             reason = parsed.reason or "not a valid phone number"
             raise InvalidNumber(f"cannot dial {number.strip()[:64]!r}: {reason}")

@@ -291,7 +291,6 @@ class MainWindow(QMainWindow):
             account,
             self.picker.current_caller_id(),
             {**self.options.options(), **self.picker.call_options()},
-            self.entry.reading(),
         )
         self._hold_call_button_paint()
         self.refresh_call_button()

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
     from dialer.numbers import ParsedNumber
     from dialer.providers.base import Provider
-    from dialer.services.calls import ReadNumber
 
 
 class NumberEntry(QWidget):
@@ -35,7 +34,6 @@ class NumberEntry(QWidget):
         super().__init__(parent)
         self._numbers: ModuleType | None = None
         self._region = "IN"
-        self._last: tuple[str, str, ParsedNumber] | None = None
         #: (parsed number, provider, its wire form or refusal): the preview works it out as the
         #: agent types, and the Call click asks again (~0.3 ms of formatting) for the same pair.
         self._wired: tuple[ParsedNumber, object, tuple[str | None, str | None]] | None = None
@@ -101,15 +99,6 @@ class NumberEntry(QWidget):
     def set_text(self, text: str) -> None:
         self.number_input.setText(text)
 
-    def reading(self) -> ReadNumber | None:
-        """The preview's parse of the box's text, for the controller to reuse at the click."""
-        if self._last is None or self._last[0] != self.number_input.text():
-            return None
-        from dialer.services.calls import ReadNumber
-
-        text, region, parsed = self._last
-        return ReadNumber(text, region, parsed)
-
     def append(self, key: str) -> None:
         """Add at the end (where dial pad keys and stray typing belong) and take focus."""
         self.number_input.end(False)
@@ -162,11 +151,10 @@ class NumberEntry(QWidget):
             return None, str(exc)
 
     def _parse(self, text: str) -> ParsedNumber:
-        """numbers.parse, remembered for the current text: each keystroke asks more than once."""
+        """Each keystroke asks more than once; `numbers.parse` remembers recent texts."""
         assert self._numbers is not None
-        if self._last is None or self._last[:2] != (text, self._region):
-            self._last = (text, self._region, self._numbers.parse(text, self._region))
-        return self._last[2]
+        parsed: ParsedNumber = self._numbers.parse(text, self._region)
+        return parsed
 
     def _text_changed(self, text: str) -> None:
         if self._numbers is not None:

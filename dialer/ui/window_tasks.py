@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import asyncio
     from collections.abc import Coroutine
 
-    from dialer.services.calls import ReadNumber
     from dialer.ui.main_window import MainWindow
 
 log = logging.getLogger("dialer.ui")
@@ -54,10 +53,9 @@ class WindowTasks(QObject):
         account: str,
         caller_id: str | None,
         options: dict[str, object],
-        read: ReadNumber | None = None,
     ) -> None:
         self._placing = True
-        self.dial_task = self._spawn(self._dial(number, account, caller_id, options, read))
+        self.dial_task = self._spawn(self._dial(number, account, caller_id, options))
 
     async def _dial(
         self,
@@ -65,7 +63,6 @@ class WindowTasks(QObject):
         account: str,
         caller_id: str | None,
         options: dict[str, object],
-        read: ReadNumber | None,
     ) -> None:
         import asyncio
 
@@ -78,7 +75,7 @@ class WindowTasks(QObject):
         placed = False
         try:
             request = controller.prepare(
-                number, account=account, caller_id=caller_id, options=options, read=read
+                number, account=account, caller_id=caller_id, options=options
             )
             uuid = request.uuid
             snapshot = await controller.place(request)
