@@ -44,6 +44,11 @@ SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 #: Peaks computed per recording; the widget resamples them to its width.
 WAVEFORM_POINTS = 1200
 PLAY, PAUSE = "▶", "❚❚"
+SOUND_STUCK = (
+    "The sound system is not answering, so this recording cannot play here. It is "
+    "downloaded: save it or open its folder to play it elsewhere, or open it again once "
+    "sound works."
+)
 
 
 def format_ms(ms: int) -> str:
@@ -116,6 +121,9 @@ class RecordingPlayer(QFrame):
         self.client = client
         self.media: QMediaPlayer | None = None
         self.audio: QAudioOutput | None = None
+        #: The sound server accepted a connection and never answered (`sound_server`): Qt
+        #: would wait 30 s for it on the GUI thread, so QtMultimedia is left alone.
+        self.sound_stuck = False
         self.path: Path | None = None
         self.call_uuid: str | None = None
         self._file_stem = "recording"
@@ -255,9 +263,11 @@ class RecordingPlayer(QFrame):
         self.path = path
         self.download_progress.setVisible(False)
         self.waveform.setVisible(True)
-        self._ensure_media()
-        assert self.media is not None
-        self.media.setSource(QUrl.fromLocalFile(str(path)))
+        playable = self.media is not None or not self.sound_stuck
+        if playable:
+            self._ensure_media()
+            assert self.media is not None
+            self.media.setSource(QUrl.fromLocalFile(str(path)))
         if path.suffix == ".wav":
             try:
                 peaks = await asyncio.to_thread(wav_peaks, path, WAVEFORM_POINTS)
@@ -269,6 +279,8 @@ class RecordingPlayer(QFrame):
             self.waveform.set_peaks([], f"no waveform for {path.suffix[1:].upper()} recordings")
         self.save_button.setEnabled(True)
         self.folder_button.setEnabled(True)
+        if not playable:
+            self._show_message(SOUND_STUCK, "bad")
 
     def _progress(self, received: int, total: int | None) -> None:
         if total:
@@ -299,6 +311,13 @@ class RecordingPlayer(QFrame):
         libraries they pull in, which a worker thread does first (`preload_media_libraries`);
         what is left on the GUI thread is ~5 ms of type set-up and ~1-2 ms of device query."""
         if self.media is not None:
+            return
+        from dialer.ui import sound_server
+
+        verdict = await asyncio.to_thread(sound_server.probe)
+        self.sound_stuck = verdict == sound_server.NOT_ANSWERING
+        if self.sound_stuck:
+            log.warning("the sound server is not answering: recordings cannot play")
             return
         await asyncio.to_thread(preload_media_libraries)
         from PySide6.QtMultimedia import QMediaDevices

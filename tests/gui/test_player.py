@@ -5,14 +5,16 @@ broken downloads from a tiny Starlette server say what is wrong."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from starlette.applications import Starlette
@@ -24,11 +26,12 @@ from dialer.domain import CallStatus
 from dialer.services.history import HistoryEntry, HistoryStore
 from dialer.services.recordings import RecordingCache
 from dialer.ui import player as player_mod
-from dialer.ui import pyside_fix
+from dialer.ui import pyside_fix, sound_server
 from dialer.ui.history_model import RECORDING
 from dialer.ui.history_view import HistoryView
 from dialer.ui.player import RecordingPlayer
 from tests.gui.conftest import run_until_done
+from tests.support.fake_pulse import fake_pulse, own_pulse_config
 from tests.support.live_server import run_server
 
 pyside_fix.install()  # see dialer/ui/pyside_fix.py: PySide6 6.12.0 on Python 3.11
@@ -212,6 +215,11 @@ async def disguised(request: Request) -> Response:
     return Response(b"<html>error</html>" * 20, media_type="audio/x-wav")
 
 
+async def good(request: Request) -> Response:
+    tone = bytes(i * 37 % 256 for i in range(32000))  # all 2 s of the header's promise
+    return Response(GOOD_HEADER + tone, media_type="audio/wav")
+
+
 @pytest.fixture(scope="module")
 def broken_server() -> Iterator[str]:
     app = Starlette(
@@ -219,6 +227,7 @@ def broken_server() -> Iterator[str]:
             Route("/truncated.wav", truncated),
             Route("/page", html),
             Route("/disguised.wav", disguised),
+            Route("/good.wav", good),
         ]
     )
     yield from run_server(app)
@@ -270,3 +279,44 @@ def test_progress_is_shown_while_downloading(
     assert player.download_progress.maximum() == 0
     assert "5 KB" in player.download_progress.format()
     run_until_done(qtbot, asyncio.sleep(0))
+
+
+def test_a_stuck_sound_server_freezes_nothing_and_the_recording_is_kept(
+    qtbot: QtBot,
+    client: httpx.AsyncClient,
+    cache: RecordingCache,
+    broken_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Qt would wait 30 s for it on the GUI thread; the player asks on a worker first, says
+    so, keeps the file, and plays once sound works again."""
+    own_pulse_config(tmp_path, monkeypatch)
+    monkeypatch.setattr(sound_server, "TIMEOUT_S", 0.5)
+    if sound_server.probe(0.01) == sound_server.UNKNOWN:
+        pytest.skip("needs Linux with libpulse")
+    player = RecordingPlayer(cache, client)
+    qtbot.addWidget(player)
+    player.show()
+    ticks: list[float] = []
+    heartbeat = QTimer(player)
+    heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))
+    heartbeat.start(10)
+    with fake_pulse(tmp_path / "native", hung=True) as server:
+        monkeypatch.setenv("PULSE_SERVER", server)
+        player.load("call-7", f"{broken_server}/good.wav", "+91 98765 43210")
+        qtbot.waitUntil(player.message.isVisible, timeout=10000)
+    heartbeat.stop()
+    assert player.message.text() == player_mod.SOUND_STUCK
+    assert player.sound_stuck and player.media is None  # QtMultimedia never asked
+    assert not player.play_button.isEnabled()
+    assert player.save_button.isEnabled() and player.folder_button.isEnabled()
+    assert player.path is not None and player.path.stat().st_size == len(GOOD_HEADER) + 32000
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.3  # the 0.5 s wait was not ours
+
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-server'}")  # absent: Qt fails fast
+    player.load("call-7", f"{broken_server}/good.wav", "+91 98765 43210")
+    wait_ready(qtbot, player)
+    assert not player.sound_stuck and not player.message.isVisible()
+    assert player.play_button.isEnabled()
+    run_until_done(qtbot, player.aclose())
