@@ -51,6 +51,18 @@ def test_a_new_calls_first_snapshot_waits_then_arrives(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: seen == [("a", CallStatus.DIALING)], timeout=NEW_CALL_DELAY_MS * 20)
 
 
+def test_calls_placed_together_are_released_together_in_order(qtbot: QtBot) -> None:
+    controller, _bridge, seen = make(qtbot)
+    controller.report(snap("a", CallStatus.DIALING))
+    controller.report(snap("b", CallStatus.DIALING))
+    assert seen == []
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=NEW_CALL_DELAY_MS * 20)
+    assert seen == [("a", CallStatus.DIALING), ("b", CallStatus.DIALING)]
+    controller.report(snap("c", CallStatus.DIALING))  # the timer runs again for a later call
+    assert len(seen) == 2
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=NEW_CALL_DELAY_MS * 20)
+
+
 def test_the_next_snapshot_brings_the_held_one_first(qtbot: QtBot) -> None:
     controller, _bridge, seen = make(qtbot)
     controller.report(snap("a", CallStatus.DIALING))
