@@ -19,6 +19,7 @@ gone (a docking station unplugged) back onto one that exists.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Literal
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
 __all__ = ["FILE_NAME", "WindowMemory", "location"]
+
+log = logging.getLogger("dialer.ui.window_memory")
 
 FILE_NAME = "window.ini"
 _GEOMETRY = "window/geometry"
@@ -64,8 +67,12 @@ class WindowMemory(QObject):
         self._store: QSettings | None = None
         if os.path.exists(self.path):  # a first start skips QSettings (~0.3 ms) until it writes
             store = self._settings()
-            theme = store.value(_THEME)
-            self.geometry = _as_bytes(store.value(_GEOMETRY))
+            try:
+                theme = store.value(_THEME)
+                self.geometry = _as_bytes(store.value(_GEOMETRY))
+            except Exception:  # PySide6 raises for a value it will not convert: a hint, dropped
+                log.warning("ignoring %s: it holds a value this app never writes", self.path)
+                return
             self.theme = theme if theme in ("light", "dark") else None
 
     def _settings(self) -> QSettings:
@@ -90,7 +97,8 @@ class WindowMemory(QObject):
 
     def remember(self, window: QWidget) -> None:
         """Write the window's place and the theme in use, if either changed since last read."""
-        geometry = bytes(window.saveGeometry().data())
+        saved = window.saveGeometry()  # stored as a QByteArray: Python bytes would be pickled
+        geometry = bytes(saved.data())
         theme = _theme_in_use()
         if geometry == self.geometry and (theme is None or theme == self.theme):
             return
@@ -98,7 +106,7 @@ class WindowMemory(QObject):
         if folder:
             os.makedirs(folder, mode=0o700, exist_ok=True)
         store = self._settings()
-        store.setValue(_GEOMETRY, geometry)
+        store.setValue(_GEOMETRY, saved)
         if theme is not None:
             store.setValue(_THEME, theme)
         store.sync()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings
 from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
@@ -83,6 +83,9 @@ def test_hiding_the_window_remembers_its_place_for_the_next_start(
     memory.unwatch(window)
     assert Path(path).exists()
     assert oct(Path(path).parent.stat().st_mode & 0o777) == oct(0o700)
+    text = Path(path).read_text()
+    assert "geometry=@ByteArray(" in text and "theme=light" in text  # plain Qt values
+    assert "PyObjectWrapper" not in text  # never a pickled Python object
 
     again = WindowMemory(path)
     assert again.theme == "light"
@@ -123,8 +126,18 @@ def test_a_hand_edited_or_foreign_file_is_ignored(qtbot: QtBot, tmp_path: Path) 
     assert memory.restore(window) is False
     assert window.size().width() == 900
 
+    # A pickled Python object (PySide6 refuses to read one that is not a builtin type).
+    path.write_text(
+        "[window]\ntheme=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x18PySide::PyObjectWrapper"
+        "\\0\\0\\0\\0:\\x80\\x4\\x95/\\0\\0\\0\\0\\0\\0\\0\\x8c\\x5posix\\x94\\x8c\\x6system"
+        "\\x94\\x93\\x94\\x8c\\x14\\x65\\x63ho PWNED-BY-PICKLE\\x94\\x85\\x94R\\x94.)\n"
+    )
+    pickled = WindowMemory(str(path))
+    assert (pickled.geometry, pickled.theme) == (None, None)
+
+    path.unlink()
     settings = QSettings(str(path), QSettings.Format.IniFormat)
-    settings.setValue("window/geometry", b"\x01\xd9\xd0\xcbtruncated")
+    settings.setValue("window/geometry", QByteArray(b"\x01\xd9\xd0\xcbtruncated"))
     settings.sync()
     truncated = WindowMemory(str(path))
     assert truncated.geometry is not None
