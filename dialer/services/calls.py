@@ -25,6 +25,7 @@ from dialer.domain import (
     ProviderReplyError,
 )
 from dialer.providers import registry
+from dialer.services.secret_reads import SecretReads
 
 if TYPE_CHECKING:
     import httpx
@@ -93,7 +94,7 @@ class CallController:
         self._claimers: list[Listener] = []
         self._live: dict[str, CallSnapshot] = {}
         self._placing: set[tuple[str, str]] = set()
-        self._secrets: dict[str, str] = {}
+        self._secrets = SecretReads(self._secret_lookup)
         #: Calls a status push finished (issue 9): their follow stops without a second final.
         self._pushed: dict[str, CallSnapshot] = {}
         #: Calls whose follow found the push already in the ledger: its report is not repeated.
@@ -152,20 +153,19 @@ class CallController:
         return build_provider(account, self.client, self._cached_secret)
 
     def _cached_secret(self, account: str) -> str | None:
-        return self._secrets.get(account) or self._secret_lookup(account)
+        return self._secrets.cache.get(account) or self._secret_lookup(account)
 
     async def provider(self, account: Account) -> Provider:
-        """The provider, its secret read on a worker thread: a keyring read is a D-Bus round
-        trip (or an unlock prompt) that must not freeze the window."""
-        if registry.get(account.provider).needs_secret and account.name not in self._secrets:
-            secret = await asyncio.to_thread(self._secret_lookup, account.name)
-            if secret:
-                self._secrets[account.name] = secret
+        """The provider, its secret read on a worker thread and waited for a bounded time
+        (`secret_reads`): a keyring read is a D-Bus round trip, or an unlock prompt, that must
+        neither freeze the window nor hold a call forever."""
+        if registry.get(account.provider).needs_secret:
+            await self._secrets.read(account.name)
         return self.provider_for(account)
 
     def forget_secret(self, account: str) -> None:
         """Drop a cached secret after the user changed or removed it."""
-        self._secrets.pop(account, None)
+        self._secrets.forget(account)
 
     def prepare(
         self,

@@ -1,0 +1,103 @@
+"""Keyring reads for calls: off the event loop, one in flight per account, never endless.
+
+A keyring read is a D-Bus round trip, or an unlock prompt the agent has to answer, so it runs
+off the event loop. A Secret Service that never answers (stuck, or its prompt lost behind
+another window) used to hold the call at "Calling…" for good; each further click parked one
+more blocked read in the thread pool the whole app shares (history reads, the waveform, the
+do-not-call list wait there too), and quitting waited for that pool to finish, so the app
+could not even be closed. Now an account has at most one read in flight, on a daemon thread
+of its own (quitting does not wait for it), a second call waits on that same read, and each
+call gives up after `WAIT_S` with a message saying what to do; a read that answers later
+still serves the next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from dialer.domain import CredentialsUnavailable
+
+__all__ = ["WAIT_S", "SecretReads", "in_daemon_thread"]
+
+T = TypeVar("T")
+
+#: How long a call waits for the keyring: room for an unlock prompt the agent answers.
+WAIT_S = 30.0
+
+
+class SecretReads:
+    """Secrets by account name, read with `lookup` (blocking) on worker threads."""
+
+    def __init__(self, lookup: Callable[[str], str | None]) -> None:
+        self._lookup = lookup
+        #: Secrets read so far; an entry is dropped by `forget` when the user changes it.
+        self.cache: dict[str, str] = {}
+        self._pending: dict[str, asyncio.Future[str | None]] = {}
+
+    async def read(self, account: str) -> str | None:
+        """The account's secret (None: none stored); CredentialsUnavailable after `WAIT_S`."""
+        if account in self.cache:
+            return self.cache[account]
+        pending = self._pending.get(account)
+        if pending is None:
+            pending = in_daemon_thread(self._lookup, account)
+            self._pending[account] = pending
+            pending.add_done_callback(functools.partial(self._done, account))
+        try:
+            # Shielded: a call that gives up leaves the read running for the next one.
+            return await asyncio.wait_for(asyncio.shield(pending), WAIT_S)
+        except TimeoutError:
+            raise CredentialsUnavailable(
+                f"the keyring did not hand over the secret of account {account!r} within "
+                f"{WAIT_S:g} s. If it asks to be unlocked, unlock it and call again; if "
+                "nothing asks, the keyring service may be stuck (logging out and back in "
+                "restarts it)"
+            ) from None
+
+    def forget(self, account: str) -> None:
+        """Drop the account's secret, and the answer of a read still in flight."""
+        self.cache.pop(account, None)
+        self._pending.pop(account, None)
+
+    def _done(self, account: str, future: asyncio.Future[str | None]) -> None:
+        failed = future.cancelled() or future.exception() is not None  # retrieved: no warning
+        if self._pending.get(account) is not future:
+            return  # forgotten while it ran: its answer may be the old secret
+        del self._pending[account]
+        secret = None if failed else future.result()
+        if secret:
+            self.cache[account] = secret
+
+
+def in_daemon_thread(function: Callable[[str], T], argument: str) -> asyncio.Future[T]:
+    """`function(argument)` on a new daemon thread, as a future of the running loop.
+
+    Unlike `asyncio.to_thread`, nothing waits for the thread: not the shared pool's other
+    work, not the loop's shutdown. An answer that comes after the loop closed is dropped."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = function(argument), None
+        except BaseException as exc:  # handed to the awaiting call, as to_thread would
+            result, error = None, exc
+        # RuntimeError: the loop is closed, the app is quitting and nobody waits any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="dialer-keyring-read", daemon=True).start()
+    return future

@@ -1,0 +1,184 @@
+"""A keyring that never answers: the call gives up in time with a message, reads once, and the
+answer that comes later serves the next call.
+
+The keyring here is a real `keyring` backend selected the way keyring selects one, whose read
+blocks until the test lets it answer: what a stuck Secret Service, or an unlock prompt nobody
+sees, looks like to the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from dialer import paths, settings
+from dialer.domain import CredentialsUnavailable
+from dialer.services import secret_reads
+from dialer.services.calls import CallController
+from dialer.services.history import HistoryStore
+from tests.faults import accounts
+from tests.gui.conftest import (  # noqa: F401 - fixtures shared with the GUI suite
+    Gui,
+    button,
+    gui,
+    label,
+    line,
+    qasync_loop,
+    qt_garbage_dies_on_the_gui_thread,
+    sandbox_env,
+)
+from tests.support.fresh_python import fresh_python
+from tests.support.stuck_keyring import SECRET, StuckKeyring
+
+#: Nothing listens there: a call that got past the keyring would fail loudly, not hang.
+NOWHERE = "http://127.0.0.1:9"
+WAIT_S = 0.3
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def stuck(dialer_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StuckKeyring]:
+    """The only account needs a secret; the keyring holding it does not answer."""
+    acc = accounts.account("clouddialer", NOWHERE)
+    settings.save(settings.Settings(accounts=[acc], default_account=acc.name))
+    monkeypatch.setattr(secret_reads, "WAIT_S", WAIT_S)
+    backend = StuckKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        backend.release.set()  # the blocked worker thread ends
+        keyring.set_keyring(previous)
+
+
+def test_the_call_gives_up_in_time_reads_once_and_takes_the_late_answer(
+    stuck: StuckKeyring,
+) -> None:
+    history = HistoryStore(paths.history_db())
+    conf = settings.load()
+    account = conf.account(None)
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            controller = CallController(conf, history, client)
+            for _attempt in range(2):  # the second waits on the first read, starts none
+                started = time.monotonic()
+                with pytest.raises(CredentialsUnavailable) as refused:
+                    await controller.dial("+91 98765 43210")
+                assert WAIT_S <= time.monotonic() - started < WAIT_S + 2
+                assert "keyring" in str(refused.value) and account.name in str(refused.value)
+            assert stuck.reads == 1
+            assert history.recent(10) == []  # nothing recorded, nothing sent
+
+            stuck.release.set()  # the keyring answers at last
+            provider = await asyncio.wait_for(controller.provider(account), 5)
+            assert provider.name == "clouddialer"
+            controller.provider_for(account)  # from what was read: no second keyring read
+            assert stuck.reads == 1
+
+    try:
+        asyncio.run(go())
+    finally:
+        history.close()
+
+
+@pytest.fixture
+def stuck_gui(sandbox_env: Path, stuck: StuckKeyring, gui: Gui) -> Gui:  # noqa: F811
+    """In this order: the GUI suite's sandbox settings, then the stuck account over them."""
+    return gui
+
+
+def test_the_window_says_so_and_can_call_again(
+    stuck_gui: Gui, stuck: StuckKeyring, qtbot: QtBot
+) -> None:
+    window = stuck_gui.window
+    number_input = line(window, "number_input")
+    qtbot.keyClicks(number_input, accounts.DEFAULT_NUMBER)
+    call = button(window, "call_button")
+    qtbot.waitUntil(call.isEnabled, timeout=5000)
+    qtbot.keyClick(number_input, Qt.Key.Key_Return)
+    assert not call.isEnabled()  # "Calling…" while the keyring is asked
+    message = label(window, "call_panel_message")
+    qtbot.waitUntil(lambda: "keyring" in message.text(), timeout=5000)
+    assert "unlock it and call again" in message.text()
+    assert SECRET not in message.text()
+    qtbot.waitUntil(call.isEnabled, timeout=5000)  # the agent can try again at once
+    assert stuck.reads == 1
+
+
+QUIT_WHILE_STUCK = """
+import time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from dialer import app
+from dialer.services import secret_reads
+from dialer.ui.main_window import MainWindow
+
+secret_reads.WAIT_S = {wait!r}
+qapp = QApplication([])
+
+def window():
+    found = [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]
+    return found[0] if found else None
+
+def call_when_ready():
+    w = window()
+    if w is None or w.controller is None:
+        QTimer.singleShot(20, call_when_ready)
+        return
+    w.entry.set_text({number!r})
+    w.request_call()
+    QTimer.singleShot(20, close_when_refused)
+
+def close_when_refused():
+    w = window()
+    text = w.call_panel.message_label.text()
+    if "keyring" not in text:
+        QTimer.singleShot(20, close_when_refused)
+        return
+    print("refused:", text.split(".")[0])
+    print("closing", time.monotonic(), flush=True)
+    w.close()
+
+QTimer.singleShot(0, call_when_ready)
+rc = app.run(None)
+print("rc", rc, time.monotonic(), flush=True)
+"""
+
+
+def test_the_app_quits_at_once_while_the_keyring_read_still_hangs(dialer_home: Path) -> None:
+    """The read's thread is the keyring's alone: quitting waits neither for it nor for a pool
+    it would have blocked (qasync's executor joins its threads when the loop closes)."""
+    acc = accounts.account("clouddialer", NOWHERE)
+    settings.save(settings.Settings(accounts=[acc], default_account=acc.name))
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "tests.support.stuck_keyring.StuckKeyring",
+        "DIALER_TEST_KEYRING_HOLD_S": "300",  # far longer than the test may take
+    }
+    started = time.monotonic()
+    out = fresh_python(
+        textwrap.dedent(QUIT_WHILE_STUCK.format(wait=WAIT_S, number=accounts.DEFAULT_NUMBER)),
+        timeout=60,
+        env=env,
+        cwd=ROOT,
+    )
+    lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    assert "keyring did not hand over" in lines["refused:"]
+    closing = float(lines["closing"])
+    rc, ended = lines["rc"].split()
+    assert rc == "0"
+    assert float(ended) - closing < 10  # not the 300 s the read is held
+    assert time.monotonic() - started < 45
