@@ -8,6 +8,7 @@ functions from a worker thread in the window (`attach` does so itself).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -187,7 +188,8 @@ def webhook_target(account: Account, prefs: Preferences) -> WebhookTarget | None
 async def attach(provider: Provider, settings: Settings) -> None:
     """Give a freshly built provider the app's callback, if it sends one per call (Alohaa).
 
-    The keyring read runs on a worker thread, so the window stays responsive.
+    The keyring read runs on a thread of its own, waited for a bounded time (`secret_reads`):
+    a keyring that stopped answering must neither freeze the window nor hold the call.
     """
     from dialer.providers.alohaa import AlohaaProvider
 
@@ -196,9 +198,18 @@ async def attach(provider: Provider, settings: Settings) -> None:
     account = provider.account
     if not configured(account, settings.preferences) or _alohaa_override(account):
         return
+    from dialer.services import secret_reads
+
+    target = secret_reads.in_daemon_thread(
+        functools.partial(webhook_target, account, settings.preferences)
+    )
     try:
-        provider.webhook_target = await asyncio.to_thread(
-            webhook_target, account, settings.preferences
+        provider.webhook_target = await asyncio.wait_for(target, secret_reads.WAIT_S)
+    except TimeoutError:
+        log.warning(
+            "no callback for account %r: the keyring did not answer in %g s",
+            account.name,
+            secret_reads.WAIT_S,
         )
     except Exception as exc:  # no keyring: the call still goes, without the webhook
         log.warning("no callback for account %r: %s", account.name, exc)

@@ -45,7 +45,7 @@ class SecretReads:
             return self.cache[account]
         pending = self._pending.get(account)
         if pending is None:
-            pending = in_daemon_thread(self._lookup, account)
+            pending = in_daemon_thread(functools.partial(self._lookup, account))
             self._pending[account] = pending
             pending.add_done_callback(functools.partial(self._done, account))
         try:
@@ -74,8 +74,8 @@ class SecretReads:
             self.cache[account] = secret
 
 
-def in_daemon_thread(function: Callable[[str], T], argument: str) -> asyncio.Future[T]:
-    """`function(argument)` on a new daemon thread, as a future of the running loop.
+def in_daemon_thread(function: Callable[[], T]) -> asyncio.Future[T]:
+    """`function()` on a new daemon thread, as a future of the running loop.
 
     Unlike `asyncio.to_thread`, nothing waits for the thread: not the shared pool's other
     work, not the loop's shutdown. An answer that comes after the loop closed is dropped."""
@@ -92,7 +92,7 @@ def in_daemon_thread(function: Callable[[str], T], argument: str) -> asyncio.Fut
 
     def run() -> None:
         try:
-            result, error = function(argument), None
+            result, error = function(), None
         except BaseException as exc:  # handed to the awaiting call, as to_thread would
             result, error = None, exc
         # RuntimeError: the loop is closed, the app is quitting and nobody waits any more.

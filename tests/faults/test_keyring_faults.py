@@ -182,3 +182,47 @@ def test_the_app_quits_at_once_while_the_keyring_read_still_hangs(dialer_home: P
     assert rc == "0"
     assert float(ended) - closing < 10  # not the 300 s the read is held
     assert time.monotonic() - started < 45
+
+
+def test_an_alohaa_call_goes_without_its_webhook_when_the_token_read_hangs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account's key was read before the keyring got stuck; the webhook's token read (on
+    the way to the request) is given up after the wait, and the call still goes."""
+    from contextlib import contextmanager
+
+    from dialer.sandbox import alohaa_sim
+    from dialer.settings import Account, Preferences, Settings
+    from tests.support.live_server import run_server
+
+    monkeypatch.setattr(secret_reads, "WAIT_S", WAIT_S)
+    key = "STUCK-alohaa-key"
+    app = alohaa_sim.create_app(tmp_path / "sim", api_key=key)
+    backend, previous = StuckKeyring(), keyring.get_keyring()
+    keyring.set_keyring(backend)
+    history = HistoryStore(tmp_path / "h.sqlite")
+    try:
+        with contextmanager(run_server)(app) as url:
+            account = Account(
+                name="al", provider="alohaa", base_url=url, agent="+919800000001",
+                caller_ids=["+918069000001"],
+            )  # fmt: skip
+            conf = Settings(accounts=[account], preferences=Preferences(callback_listener=True))
+
+            async def place() -> float:
+                async with httpx.AsyncClient() as client:
+                    controller = CallController(conf, history, client, secret_lookup=lambda _: key)
+                    started = time.monotonic()
+                    await controller.place(controller.prepare("+919876543210", account="al"))
+                    return time.monotonic() - started
+
+            took = asyncio.run(place())
+    finally:
+        backend.release.set()
+        keyring.set_keyring(previous)
+        history.close()
+        app.state.alohaa.pushes.close()
+    assert backend.reads == 1  # the token, asked once
+    assert WAIT_S <= took < WAIT_S + 3
+    [call] = app.state.alohaa.calls
+    assert not call.webhook_details  # no token, no webhook: the call itself went
