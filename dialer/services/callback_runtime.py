@@ -6,6 +6,7 @@ so a failed start is logged and the app goes on polling as before."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -43,11 +44,19 @@ async def start(
     if not callback_setup.wanted(settings):
         return None
     from dialer import paths
+    from dialer.domain import CredentialsUnavailable
     from dialer.services.callback_events import PushLedger
     from dialer.services.callbacks import CallbackApp, CallbackListener
+    from dialer.services.secret_reads import keyring_call
 
     prefs = settings.preferences
-    routes = await asyncio.to_thread(callback_setup.routes_for, settings, only_configured=True)
+    try:
+        routes = await keyring_call(
+            functools.partial(callback_setup.routes_for, settings, only_configured=True)
+        )
+    except CredentialsUnavailable as exc:  # the keyring stopped answering: no tokens, no routes
+        log.warning("callback listener not started: %s", exc)
+        return None
     ledger = await asyncio.to_thread(PushLedger, paths.data_dir() / "callbacks.sqlite", history)
     listener = CallbackListener(
         CallbackApp(routes, ledger, on_snapshot=on_snapshot),

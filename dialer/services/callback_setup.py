@@ -7,7 +7,6 @@ functions from a worker thread in the window (`attach` does so itself).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING
@@ -198,18 +197,11 @@ async def attach(provider: Provider, settings: Settings) -> None:
     account = provider.account
     if not configured(account, settings.preferences) or _alohaa_override(account):
         return
-    from dialer.services import secret_reads
+    from dialer.services.secret_reads import keyring_call
 
-    target = secret_reads.in_daemon_thread(
-        functools.partial(webhook_target, account, settings.preferences)
-    )
     try:
-        provider.webhook_target = await asyncio.wait_for(target, secret_reads.WAIT_S)
-    except TimeoutError:
-        log.warning(
-            "no callback for account %r: the keyring did not answer in %g s",
-            account.name,
-            secret_reads.WAIT_S,
+        provider.webhook_target = await keyring_call(
+            functools.partial(webhook_target, account, settings.preferences)
         )
     except Exception as exc:  # no keyring: the call still goes, without the webhook
         log.warning("no callback for account %r: %s", account.name, exc)

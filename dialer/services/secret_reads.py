@@ -22,12 +22,16 @@ from typing import TypeVar
 
 from dialer.domain import CredentialsUnavailable
 
-__all__ = ["WAIT_S", "SecretReads", "in_daemon_thread"]
+__all__ = ["STUCK_ADVICE", "WAIT_S", "SecretReads", "in_daemon_thread", "keyring_call"]
 
 T = TypeVar("T")
 
 #: How long a call waits for the keyring: room for an unlock prompt the agent answers.
 WAIT_S = 30.0
+STUCK_ADVICE = (
+    "If it asks to be unlocked, unlock it and try again; if nothing asks, the keyring service "
+    "may be stuck (logging out and back in restarts it)"
+)
 
 
 class SecretReads:
@@ -54,9 +58,7 @@ class SecretReads:
         except TimeoutError:
             raise CredentialsUnavailable(
                 f"the keyring did not hand over the secret of account {account!r} within "
-                f"{WAIT_S:g} s. If it asks to be unlocked, unlock it and call again; if "
-                "nothing asks, the keyring service may be stuck (logging out and back in "
-                "restarts it)"
+                f"{WAIT_S:g} s. {STUCK_ADVICE}"
             ) from None
 
     def forget(self, account: str) -> None:
@@ -101,3 +103,15 @@ def in_daemon_thread(function: Callable[[], T]) -> asyncio.Future[T]:
 
     threading.Thread(target=run, name="dialer-keyring-read", daemon=True).start()
     return future
+
+
+async def keyring_call(function: Callable[[], T]) -> T:
+    """`function` (blocking on the keyring) on its own daemon thread, for at most `WAIT_S`:
+    for everything besides a call's own secret (settings, webhook tokens, the listener's
+    routes), so that no keyring that stopped answering holds a screen, or the app's exit."""
+    try:
+        return await asyncio.wait_for(in_daemon_thread(function), WAIT_S)
+    except TimeoutError:
+        raise CredentialsUnavailable(
+            f"the keyring did not answer within {WAIT_S:g} s. {STUCK_ADVICE}"
+        ) from None

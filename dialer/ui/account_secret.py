@@ -10,6 +10,7 @@ the GUI thread / on the event loop, never blocking the dialog.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -165,11 +166,16 @@ class SecretAndTest(QWidget):
     async def _show_stored(self, name: str) -> None:
         from dialer import credentials
         from dialer.domain.errors import DialerError
+        from dialer.services.secret_reads import keyring_call
 
         try:
-            stored = await asyncio.to_thread(credentials.get_secret, name) is not None
-        except DialerError as exc:
+            stored = await keyring_call(functools.partial(credentials.get_secret, name)) is not None
+        except DialerError as exc:  # locked, refused, or not answering (`keyring_call`)
             self.account_secret.setToolTip(str(exc))
+            if self._original == name and self._keyring:
+                self.account_secret.setPlaceholderText(
+                    "The keyring did not say if a secret is stored; type to replace it"
+                )
             return
         if self._original == name and self._keyring:
             self.account_secret.setPlaceholderText(
@@ -220,6 +226,7 @@ class SecretAndTest(QWidget):
         from dialer import credentials
         from dialer.domain.errors import CredentialsUnavailable
         from dialer.services.calls import build_provider
+        from dialer.services.secret_reads import keyring_call
 
         assert self.account_needed is not None
         account, cls = self.account_needed()
@@ -227,7 +234,7 @@ class SecretAndTest(QWidget):
         if secret is None and cls.needs_secret:
             if not self._original:
                 raise CredentialsUnavailable("Type the account's secret first.")
-            secret = await asyncio.to_thread(credentials.get_secret, self._original)
+            secret = await keyring_call(functools.partial(credentials.get_secret, self._original))
             if not secret:
                 raise CredentialsUnavailable(
                     "No secret is stored for this account yet: type it in the Secret field."

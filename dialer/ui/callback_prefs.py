@@ -10,6 +10,7 @@ thread; they are only read (and made, on first use) for accounts the listener wo
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -181,10 +182,11 @@ class CallbackPrefs(QWidget):
 
     async def _load_routes(self, accounts: list[Account]) -> None:
         from dialer.services import callback_setup
+        from dialer.services.secret_reads import keyring_call
 
         for account in accounts:
             try:
-                route = await asyncio.to_thread(callback_setup.route_for, account)
+                route = await keyring_call(functools.partial(callback_setup.route_for, account))
             except Exception as exc:  # no keyring: say so, never a traceback
                 self.status.setText(f"No callback URL for {account.name!r}: {exc}")
                 continue

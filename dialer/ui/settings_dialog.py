@@ -9,6 +9,7 @@ the caller IDs the main window remembered meanwhile are kept.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -232,7 +233,13 @@ class SettingsDialog(QDialog):
 
     async def _probe(self) -> None:
         """Keyring and login-item state, read off the GUI thread once the dialog shows."""
-        available, message, backend = await asyncio.to_thread(keyring_state)
+        from dialer.domain.errors import CredentialsUnavailable
+        from dialer.services.secret_reads import keyring_call
+
+        try:
+            available, message, backend = await keyring_call(keyring_state)
+        except CredentialsUnavailable as exc:  # it stopped answering: say so, like no keyring
+            available, message, backend = False, str(exc), ""
         self.editor.secret.set_keyring(available, message)
         self.preferences.show_keyring(backend if available else message)
         draft = self.editor.current_draft()
@@ -272,6 +279,7 @@ class SettingsDialog(QDialog):
 
     async def _save(self, region: str) -> None:
         from dialer.domain.errors import DialerError
+        from dialer.services.secret_reads import keyring_call
 
         self.settings_save.setEnabled(False)
         self.settings_save.setText("Saving…")
@@ -285,7 +293,7 @@ class SettingsDialog(QDialog):
         )
         prefs = self.preferences.values()
         try:
-            await asyncio.to_thread(apply_secrets, self._drafts, self._originals)
+            await keyring_call(functools.partial(apply_secrets, self._drafts, self._originals))
             await asyncio.to_thread(
                 _set_autostart,
                 prefs["start_at_login"],

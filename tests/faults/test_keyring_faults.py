@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import textwrap
 import time
 from collections.abc import Iterator
@@ -111,7 +112,7 @@ def test_the_window_says_so_and_can_call_again(
     assert not call.isEnabled()  # "Calling…" while the keyring is asked
     message = label(window, "call_panel_message")
     qtbot.waitUntil(lambda: "keyring" in message.text(), timeout=5000)
-    assert "unlock it and call again" in message.text()
+    assert "unlock it and try again" in message.text()
     assert SECRET not in message.text()
     qtbot.waitUntil(call.isEnabled, timeout=5000)  # the agent can try again at once
     assert stuck.reads == 1
@@ -158,10 +159,16 @@ print("rc", rc, time.monotonic(), flush=True)
 
 
 def test_the_app_quits_at_once_while_the_keyring_read_still_hangs(dialer_home: Path) -> None:
-    """The read's thread is the keyring's alone: quitting waits neither for it nor for a pool
-    it would have blocked (qasync's executor joins its threads when the loop closes)."""
+    """The reads' threads are the keyring's alone: quitting waits neither for them nor for a
+    pool they would have blocked (qasync's executor joins its threads when the loop closes).
+    The status-push listener is on, so start-up itself meets the keyring (its routes' tokens)
+    and must get past it."""
     acc = accounts.account("clouddialer", NOWHERE)
-    settings.save(settings.Settings(accounts=[acc], default_account=acc.name))
+    with socket.socket() as probe:  # a free port for the listener it will not get to open
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    prefs = settings.Preferences(callback_listener=True, callback_port=port)
+    settings.save(settings.Settings(accounts=[acc], default_account=acc.name, preferences=prefs))
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -226,3 +233,27 @@ def test_an_alohaa_call_goes_without_its_webhook_when_the_token_read_hangs(
     assert WAIT_S <= took < WAIT_S + 3
     [call] = app.state.alohaa.calls
     assert not call.webhook_details  # no token, no webhook: the call itself went
+
+
+def test_the_settings_dialog_says_the_keyring_is_not_answering_and_saves_the_rest(
+    sandbox_env: Path,  # noqa: F811 - first: the stuck account's settings go over its own
+    stuck: StuckKeyring,
+    qtbot: QtBot,
+    qasync_loop: object,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from tests.gui.test_settings_dialog import open_dialog
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # login items
+    conf = settings.load()
+    with open_dialog(qtbot, conf) as ui:
+        # The keyring is there (so no "no keyring" notice); reading it is what never ends.
+        field = ui.line("account_secret")
+        qtbot.waitUntil(lambda: "did not answer" in field.toolTip(), timeout=5000)
+        assert "did not say if a secret is stored" in field.placeholderText()
+        assert not ui.w(QLabel, "keyring_message").isVisible()
+        ui.line("account_agent").setText("+91 98000 00009")
+        assert ui.save().account(conf.accounts[0].name).agent == "+919800000009"
