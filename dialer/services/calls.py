@@ -163,6 +163,10 @@ class CallController:
             await self._secrets.read(account.name)
         return self.provider_for(account)
 
+    def waiting_for_secret(self, account: str) -> bool:
+        """The keyring has not yet handed over this account's secret (an unlock prompt?)."""
+        return self._secrets.pending(account)
+
     def forget_secret(self, account: str) -> None:
         """Drop a cached secret after the user changed or removed it."""
         self._secrets.forget(account)

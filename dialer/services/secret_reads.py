@@ -61,6 +61,10 @@ class SecretReads:
                 f"{WAIT_S:g} s. {STUCK_ADVICE}"
             ) from None
 
+    def pending(self, account: str) -> bool:
+        """A read of this account's secret is in flight (the keyring has not answered yet)."""
+        return account in self._pending
+
     def forget(self, account: str) -> None:
         """Drop the account's secret, and the answer of a read still in flight."""
         self.cache.pop(account, None)

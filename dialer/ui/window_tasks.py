@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dialer.ui")
 
+#: A call still waiting on the keyring this long says so in the status bar: its unlock prompt
+#: may be behind another window, and "Calling…" alone would not tell the agent to look.
+KEYRING_HINT_S = 1.5
+
 
 class WindowTasks(QObject):
     def __init__(self, window: MainWindow) -> None:
@@ -78,7 +82,13 @@ class WindowTasks(QObject):
                 number, account=account, caller_id=caller_id, options=options
             )
             uuid = request.uuid
-            snapshot = await controller.place(request)
+            hint = asyncio.get_running_loop().call_later(
+                KEYRING_HINT_S, self._keyring_hint, request.account
+            )
+            try:
+                snapshot = await controller.place(request)
+            finally:
+                hint.cancel()
             placed = True
             self._placed()
             final = await controller.follow(snapshot)
@@ -93,6 +103,17 @@ class WindowTasks(QObject):
             self._placed()
             if self.dial_task is asyncio.current_task():
                 self.dial_task = None
+
+    def _keyring_hint(self, account: str) -> None:
+        controller = self.window.controller
+        if self._placing and controller is not None and controller.waiting_for_secret(account):
+            from dialer.services.secret_reads import WAIT_S
+
+            self.window.statusBar().showMessage(
+                f"Waiting for the system keyring to hand over the secret of {account!r}: "
+                "unlock it if it asks…",
+                int(WAIT_S * 1000),
+            )
 
     def _placed(self) -> None:
         if self._placing:

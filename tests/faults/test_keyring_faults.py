@@ -27,6 +27,7 @@ from dialer.domain import CredentialsUnavailable
 from dialer.services import secret_reads
 from dialer.services.calls import CallController
 from dialer.services.history import HistoryStore
+from dialer.ui import window_tasks
 from tests.faults import accounts
 from tests.gui.conftest import (  # noqa: F401 - fixtures shared with the GUI suite
     Gui,
@@ -101,9 +102,12 @@ def stuck_gui(sandbox_env: Path, stuck: StuckKeyring, gui: Gui) -> Gui:  # noqa:
 
 
 def test_the_window_says_so_and_can_call_again(
-    stuck_gui: Gui, stuck: StuckKeyring, qtbot: QtBot
+    stuck_gui: Gui, stuck: StuckKeyring, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(window_tasks, "KEYRING_HINT_S", 0.05)
     window = stuck_gui.window
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
     number_input = line(window, "number_input")
     qtbot.keyClicks(number_input, accounts.DEFAULT_NUMBER)
     call = button(window, "call_button")
@@ -116,6 +120,9 @@ def test_the_window_says_so_and_can_call_again(
     assert SECRET not in message.text()
     qtbot.waitUntil(call.isEnabled, timeout=5000)  # the agent can try again at once
     assert stuck.reads == 1
+    # While it waited, the status bar said where to look.
+    hints = [text for text in said if text.startswith("Waiting for the system keyring")]
+    assert hints and "unlock it if it asks" in hints[0]
 
 
 QUIT_WHILE_STUCK = """
