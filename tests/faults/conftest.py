@@ -1,10 +1,18 @@
-"""Collects each fault case's outcome and prints them as one table at the end of the run."""
+"""Collects each fault case's outcome and prints them as one table at the end of the run;
+shares the GUI suite's window fixtures with the fault tests that drive the real window."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+
+from tests.gui.conftest import (  # noqa: F401 - fixtures shared with the GUI suite
+    gui,
+    qasync_loop,
+    qt_garbage_dies_on_the_gui_thread,
+    sandbox_env,
+)
 
 #: (provider, fault) -> outcome, e.g. "NetworkError / history failed".
 OUTCOMES: dict[tuple[str, str], str] = {}

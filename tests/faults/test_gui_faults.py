@@ -24,18 +24,7 @@ from dialer.providers import _http
 from dialer.providers.clouddialer import CloudDialerProvider
 from tests.faults import accounts, fault_server
 from tests.faults.fault_server import FaultServer
-from tests.gui.conftest import (  # noqa: F401 - fixtures shared with the GUI suite
-    CALL_TIMEOUT_MS,
-    Gui,
-    Recorder,
-    card_of,
-    gui,
-    label,
-    line,
-    qasync_loop,
-    qt_garbage_dies_on_the_gui_thread,
-    sandbox_env,
-)
+from tests.gui.conftest import CALL_TIMEOUT_MS, Gui, Recorder, card_of, label, line
 
 #: The client gives up after this; the server stays silent for READ_TIMEOUT * 6 (3 s).
 CLIENT_TIMEOUT = fault_server.READ_TIMEOUT * 5
@@ -64,7 +53,7 @@ class PaintCounter(QObject):
 @pytest.fixture(params=CASES, ids=lambda c: f"{c[0]}-{c[1]}")
 def hanging(
     request: pytest.FixtureRequest,
-    sandbox_env: Path,  # noqa: F811 - the GUI suite's fixture, imported above
+    sandbox_env: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[str, FaultServer]]:
     """The only account is `provider`, pointed at a server that hangs in `fault` mode."""
@@ -81,7 +70,7 @@ def hanging(
 
 
 @pytest.fixture
-def hanging_gui(hanging: tuple[str, FaultServer], gui: Gui) -> Gui:  # noqa: F811
+def hanging_gui(hanging: tuple[str, FaultServer], gui: Gui) -> Gui:
     return gui
 
 

@@ -29,16 +29,7 @@ from dialer.services.calls import CallController
 from dialer.services.history import HistoryStore
 from dialer.ui import window_tasks
 from tests.faults import accounts
-from tests.gui.conftest import (  # noqa: F401 - fixtures shared with the GUI suite
-    Gui,
-    button,
-    gui,
-    label,
-    line,
-    qasync_loop,
-    qt_garbage_dies_on_the_gui_thread,
-    sandbox_env,
-)
+from tests.gui.conftest import Gui, button, label, line
 from tests.support.fresh_python import fresh_python
 from tests.support.stuck_keyring import SECRET, StuckKeyring
 
@@ -96,7 +87,7 @@ def test_the_call_gives_up_in_time_reads_once_and_takes_the_late_answer(
 
 
 @pytest.fixture
-def stuck_gui(sandbox_env: Path, stuck: StuckKeyring, gui: Gui) -> Gui:  # noqa: F811
+def stuck_gui(sandbox_env: Path, stuck: StuckKeyring, gui: Gui) -> Gui:
     """In this order: the GUI suite's sandbox settings, then the stuck account over them."""
     return gui
 
@@ -243,10 +234,10 @@ def test_an_alohaa_call_goes_without_its_webhook_when_the_token_read_hangs(
 
 
 def test_the_settings_dialog_says_the_keyring_is_not_answering_and_saves_the_rest(
-    sandbox_env: Path,  # noqa: F811 - first: the stuck account's settings go over its own
+    sandbox_env: Path,  # first: the stuck account's settings go over its own
     stuck: StuckKeyring,
     qtbot: QtBot,
-    qasync_loop: object,  # noqa: F811
+    qasync_loop: object,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
