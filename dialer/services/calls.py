@@ -156,7 +156,7 @@ class CallController:
         return self._secrets.cache.get(account) or self._secret_lookup(account)
 
     async def provider(self, account: Account) -> Provider:
-        """The provider, its secret read on a worker thread and waited for a bounded time
+        """The provider, its secret read off the event loop and waited for a bounded time
         (`secret_reads`): a keyring read is a D-Bus round trip, or an unlock prompt, that must
         neither freeze the window nor hold a call forever."""
         if registry.get(account.provider).needs_secret:

@@ -35,7 +35,7 @@ STUCK_ADVICE = (
 
 
 class SecretReads:
-    """Secrets by account name, read with `lookup` (blocking) on worker threads."""
+    """Secrets by account name, read with `lookup` (blocking) on threads of their own."""
 
     def __init__(self, lookup: Callable[[str], str | None]) -> None:
         self._lookup = lookup
