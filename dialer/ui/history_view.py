@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -67,6 +67,10 @@ class HistoryView(QWidget):
 
     #: The agent asked to call this number (E.164) again.
     redial_requested = Signal(str)
+    #: The view was hidden (as a window: closed): its place is worth remembering. A signal
+    #: from `hideEvent`, not an event filter: a filter would also be handed the hide Qt sends
+    #: while destroying the widget, which PySide6 cannot convert.
+    hidden = Signal()
 
     def __init__(
         self,
@@ -218,6 +222,10 @@ class HistoryView(QWidget):
         player.load(entry.uuid, entry.recording_url, title, f"call-{entry.digits}-{when}")
         self.delegate.playing_uuid = entry.uuid
         self.table.viewport().update()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.hidden.emit()
 
     async def aclose(self) -> None:
         """Stop background work before the store and HTTP client close."""

@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
     from dialer.ui.history_view import HistoryView
     from dialer.ui.main_window import MainWindow
+    from dialer.ui.window_memory import WindowMemory
 
 
 class HistoryWindow:
     def __init__(self, main: MainWindow) -> None:
         self._main = main
         self.view: HistoryView | None = None
+        self._memory: WindowMemory | None = None
         self._sync: asyncio.Future[None] | None = None
 
     def open(self) -> None:
@@ -33,6 +35,7 @@ class HistoryWindow:
 
             from dialer.services.recordings import RecordingCache
             from dialer.ui.history_view import HistoryView
+            from dialer.ui.window_memory import WindowMemory
 
             view = HistoryView(
                 controller.history,
@@ -46,6 +49,10 @@ class HistoryWindow:
                 layout.setContentsMargins(12, 12, 12, 12)
             view.setWindowTitle("Call history — Dialer")
             view.resize(960, 600)
+            # Where the agent last left it (window.ini, section "history").
+            self._memory = WindowMemory(parent=view, section="history", keeps_theme=False)
+            self._memory.restore(view)
+            view.hidden.connect(self.remember)
             view.redial_requested.connect(self._redial)
             bridge.snapshot.connect(self._calls_changed)
             self.view = view
@@ -80,6 +87,11 @@ class HistoryWindow:
         self._main.redial(number)
         self._main.raise_()
         self._main.activateWindow()
+
+    def remember(self) -> None:
+        """Keep the window's place for the next time it opens (it hid, or the app quits)."""
+        if self.view is not None and self._memory is not None:
+            self._memory.remember(self.view)
 
     def _calls_changed(self, _snapshot: object) -> None:
         if self.view is not None:

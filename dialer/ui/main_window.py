@@ -455,6 +455,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.call_panel.flush_all_notes()  # typed a moment ago: saved before the app quits
+        self.history.remember()  # its place, if it is open as the app quits
         self.call_panel.drop_spare()
         self.closed.emit()
         super().closeEvent(event)

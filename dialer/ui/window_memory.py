@@ -15,6 +15,9 @@ the settings folder on Linux and Windows (`~/.config/dialer`, `%LOCALAPPDATA%\\d
 hint and is read as one: a missing, unreadable or foreign file starts the window at its
 default size and in the dark sheet, and `restoreGeometry` brings a window whose screen is
 gone (a docking station unplugged) back onto one that exists.
+
+The history window keeps its place in the same file (section `history`), read when it first
+opens and written when it hides or the app quits with it open.
 """
 
 from __future__ import annotations
@@ -34,8 +37,6 @@ __all__ = ["FILE_NAME", "WindowMemory", "location"]
 log = logging.getLogger("dialer.ui.window_memory")
 
 FILE_NAME = "window.ini"
-_GEOMETRY = "window/geometry"
-_THEME = "window/theme"
 
 Theme = Literal["light", "dark"]
 
@@ -56,11 +57,23 @@ def location() -> str:
 
 
 class WindowMemory(QObject):
-    """Reads the hint once at start; install it on the window to keep it up to date."""
+    """Reads the hint once at start; install it on the window to keep it up to date.
 
-    def __init__(self, path: str | None = None, parent: QObject | None = None) -> None:
+    `section` names the window in the file ("window": the main one, which also keeps the
+    theme; "history"); `keeps_theme` is whether this window's memory holds the theme."""
+
+    def __init__(
+        self,
+        path: str | None = None,
+        parent: QObject | None = None,
+        *,
+        section: str = "window",
+        keeps_theme: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.path = path if path is not None else location()
+        self._geometry_key, self._theme_key = f"{section}/geometry", f"{section}/theme"
+        self._keeps_theme = keeps_theme
         #: What the file holds (None where nothing usable is stored).
         self.geometry: bytes | None = None
         self.theme: Theme | None = None
@@ -68,8 +81,8 @@ class WindowMemory(QObject):
         if os.path.exists(self.path):  # a first start skips QSettings (~0.3 ms) until it writes
             store = self._settings()
             try:
-                theme = store.value(_THEME)
-                self.geometry = _as_bytes(store.value(_GEOMETRY))
+                theme = store.value(self._theme_key) if keeps_theme else None
+                self.geometry = _as_bytes(store.value(self._geometry_key))
             except Exception:  # PySide6 raises for a value it will not convert: a hint, dropped
                 log.warning("ignoring %s: it holds a value this app never writes", self.path)
                 return
@@ -99,16 +112,16 @@ class WindowMemory(QObject):
         """Write the window's place and the theme in use, if either changed since last read."""
         saved = window.saveGeometry()  # stored as a QByteArray: Python bytes would be pickled
         geometry = bytes(saved.data())
-        theme = _theme_in_use()
+        theme = _theme_in_use() if self._keeps_theme else None
         if geometry == self.geometry and (theme is None or theme == self.theme):
             return
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, mode=0o700, exist_ok=True)
         store = self._settings()
-        store.setValue(_GEOMETRY, saved)
+        store.setValue(self._geometry_key, saved)
         if theme is not None:
-            store.setValue(_THEME, theme)
+            store.setValue(self._theme_key, theme)
         store.sync()
         if store.status() == store.Status.NoError:
             self.geometry = geometry

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from dialer.ui import style, theme
 from dialer.ui.window_memory import FILE_NAME, WindowMemory, location
+from tests.gui.conftest import Gui, run_until_done
 from tests.support.fresh_python import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,3 +217,43 @@ def test_the_next_start_paints_in_place_and_in_the_last_theme(tmp_path: Path) ->
     assert f"'geometry': {rect}" in second
     assert "'light': True" in second
     assert "'heavy': []" in second
+
+
+def test_the_history_window_keeps_its_own_place_beside_the_main_one(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "w.ini")
+    main = WindowMemory(path)
+    history = WindowMemory(path, section="history", keeps_theme=False)
+    first, second = shown_window(qtbot), shown_window(qtbot, QRect(30, 40, 700, 500))
+    main.remember(first)
+    history.remember(second)
+    text = Path(path).read_text()
+    assert "[window]" in text and "[history]" in text
+    assert WindowMemory(path).geometry == bytes(first.saveGeometry().data())
+    again = WindowMemory(path, section="history", keeps_theme=False)
+    assert again.geometry == bytes(second.saveGeometry().data()) and again.theme is None
+
+
+def test_the_history_window_reopens_where_it_was_closed(gui: Gui, qtbot: QtBot) -> None:
+    """Ctrl+H in the real window; closed at one place; the next app's history opens there."""
+    from dialer.ui.history_window import HistoryWindow
+
+    window = gui.window
+    window.history.open()
+    view = window.history.view
+    assert view is not None
+    qtbot.waitExposed(view)
+    view.setGeometry(QRect(16, 24, 720, 520))
+    qtbot.waitUntil(lambda: view.geometry().topLeft() == QRect(16, 24, 1, 1).topLeft())
+    place = view.geometry()  # as the window manager (here: offscreen) settled it
+    view.close()  # hidden: written now
+    assert "[history]" in Path(location()).read_text()
+
+    later = HistoryWindow(window)  # what the next start builds on the first Ctrl+H
+    later.open()
+    assert later.view is not None
+    qtbot.waitExposed(later.view)
+    assert later.view.geometry() == place
+    later.view.close()
+    run_until_done(qtbot, later.aclose())
