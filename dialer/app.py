@@ -80,12 +80,7 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     window = MainWindow(number)
     memory.restore(window)
     memory.watch(window)
-    try:
-        return _show_and_serve(app, window, number, minimized, links)
-    finally:
-        # The window is destroyed once this returns: a hide sent from its destructor must not
-        # reach a Python event filter (PySide6 crashes converting the half-destroyed window).
-        memory.unwatch(window)
+    return _show_and_serve(app, window, number, minimized, links)
 
 
 def _show_and_serve(

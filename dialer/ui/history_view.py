@@ -69,8 +69,8 @@ class HistoryView(QWidget):
     redial_requested = Signal(str)
     #: The view was hidden (as a window: closed): its place is worth remembering. A signal
     #: from `hideEvent`, not an event filter: a filter would also be handed the hide Qt sends
-    #: while destroying the widget, which PySide6 cannot convert.
-    hidden = Signal()
+    #: while destroying the widget, which PySide6 cannot convert. Carries the view.
+    hidden = Signal(object)
 
     def __init__(
         self,
@@ -225,7 +225,7 @@ class HistoryView(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
-        self.hidden.emit()
+        self.hidden.emit(self)
 
     async def aclose(self) -> None:
         """Stop background work before the store and HTTP client close."""

@@ -52,7 +52,7 @@ class HistoryWindow:
             # Where the agent last left it (window.ini, section "history").
             self._memory = WindowMemory(parent=view, section="history", keeps_theme=False)
             self._memory.restore(view)
-            view.hidden.connect(self.remember)
+            self._memory.watch(view)
             view.redial_requested.connect(self._redial)
             bridge.snapshot.connect(self._calls_changed)
             self.view = view

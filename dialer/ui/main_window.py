@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
@@ -58,6 +58,10 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     #: The window was closed: the app shuts its services down and quits.
     closed = Signal()
+    #: The window was hidden (closed, sent to the tray, minimized on some desktops): its
+    #: place is worth remembering (`window_memory`). From `hideEvent`, so never for the hide Qt
+    #: sends while destroying the window. Carries the window (receivers keep no reference).
+    hidden = Signal(object)
     #: New settings were applied (the Settings object): tray, clipboard and shortcut follow.
     settings_applied = Signal(object)
 
@@ -452,6 +456,10 @@ class MainWindow(QMainWindow):
             self.entry.backspace()
             return
         super().keyPressEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.hidden.emit(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.call_panel.flush_all_notes()  # typed a moment ago: saved before the app quits

@@ -26,7 +26,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -102,11 +102,12 @@ class WindowMemory(QObject):
         return bool(window.restoreGeometry(self.geometry))
 
     def watch(self, window: QWidget) -> None:
-        """Remember the window's place (and the theme then showing) each time it is hidden."""
-        window.installEventFilter(self)
+        """Remember the window's place (and the theme then showing) each time it is hidden.
 
-    def unwatch(self, window: QWidget) -> None:
-        window.removeEventFilter(self)
+        The window must have a `hidden` signal emitted from its `hideEvent` (MainWindow,
+        HistoryView): an event filter would also be handed the hide Qt sends while destroying
+        the window, and PySide6 crashes converting the half-destroyed widget."""
+        window.hidden.connect(self.remember)  # type: ignore[attr-defined]
 
     def remember(self, window: QWidget) -> None:
         """Write the window's place and the theme in use, if either changed since last read."""
@@ -126,11 +127,6 @@ class WindowMemory(QObject):
         if store.status() == store.Status.NoError:
             self.geometry = geometry
             self.theme = theme if theme is not None else self.theme
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Hide and watched.isWidgetType():
-            self.remember(watched)  # type: ignore[arg-type]
-        return False
 
 
 def _as_bytes(value: object) -> bytes | None:

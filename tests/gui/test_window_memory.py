@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QByteArray, QRect, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
@@ -31,8 +32,18 @@ def theme_restored(qapp: QApplication) -> Iterator[None]:
     theme._applied, theme._mode = state
 
 
-def shown_window(qtbot: QtBot, place: QRect = PLACE) -> QMainWindow:
-    window = QMainWindow()
+class HidingWindow(QMainWindow):
+    """Says when it hides, as MainWindow and HistoryView do (what `WindowMemory.watch` needs)."""
+
+    hidden = Signal(object)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.hidden.emit(self)
+
+
+def shown_window(qtbot: QtBot, place: QRect = PLACE) -> HidingWindow:
+    window = HidingWindow()
     qtbot.addWidget(window)
     window.setGeometry(place)
     window.show()
@@ -81,7 +92,6 @@ def test_hiding_the_window_remembers_its_place_for_the_next_start(
     theme.apply(qapp, "light")
     memory.watch(window)
     window.hide()  # closing, or sending it to the tray
-    memory.unwatch(window)
     assert Path(path).exists()
     assert oct(Path(path).parent.stat().st_mode & 0o777) == oct(0o700)
     text = Path(path).read_text()
