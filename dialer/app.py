@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
-    from PySide6.QtWidgets import QApplication
 
     from dialer.services.history import HistoryStore
     from dialer.ui.main_window import MainWindow
@@ -80,16 +79,6 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     window = MainWindow(number)
     memory.restore(window)
     memory.watch(window)
-    return _show_and_serve(app, window, number, minimized, links)
-
-
-def _show_and_serve(
-    app: QApplication,
-    window: MainWindow,
-    number: str | None,
-    minimized: bool,
-    links: OpenEventCatcher,
-) -> int:
     if minimized:
         window.showMinimized()
     else:
