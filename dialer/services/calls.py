@@ -160,7 +160,9 @@ class CallController:
         (`secret_reads`): a keyring read is a D-Bus round trip, or an unlock prompt, that must
         neither freeze the window nor hold a call forever."""
         if registry.get(account.provider).needs_secret:
-            await self._secrets.read(account.name)
+            secret = await self._secrets.read(account.name)
+            if not secret:  # none stored: said from this answer, not a second (blocking) read
+                return build_provider(account, self.client, lambda _name: None)
         return self.provider_for(account)
 
     def waiting_for_secret(self, account: str) -> bool:

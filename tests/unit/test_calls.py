@@ -174,6 +174,35 @@ def test_secret_is_read_off_the_event_loop_thread_and_cached(history: HistorySto
     assert threads[0] is not threading.main_thread()
 
 
+def test_no_stored_secret_is_said_from_one_read_off_the_event_loop(
+    history: HistoryStore,
+) -> None:
+    import threading
+
+    from dialer.domain import CredentialsUnavailable
+
+    conf = settings.load()
+    account = settings.Account(
+        name="c", provider="clouddialer", base_url="http://127.0.0.1:9",
+        agent="+919800000001", caller_ids=["+918069000001"],
+    )  # fmt: skip
+    conf.accounts.append(account)
+    threads: list[threading.Thread] = []
+
+    def lookup(name: str) -> None:
+        threads.append(threading.current_thread())
+        return None
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            controller = CallController(conf, history, client, secret_lookup=lookup)
+            with pytest.raises(CredentialsUnavailable, match="no secret stored for account 'c'"):
+                await controller.provider(account)
+
+    asyncio.run(go())
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+
+
 def test_add_leg_passes_the_chosen_ring_time(fast_sandbox: None, history: HistoryStore) -> None:
     import json
 
