@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from dialer.domain import CredentialsUnavailable
@@ -52,14 +52,10 @@ class SecretReads:
             pending = in_daemon_thread(functools.partial(self._lookup, account))
             self._pending[account] = pending
             pending.add_done_callback(functools.partial(self._done, account))
-        try:
-            # Shielded: a call that gives up leaves the read running for the next one.
-            return await asyncio.wait_for(asyncio.shield(pending), WAIT_S)
-        except TimeoutError:
-            raise CredentialsUnavailable(
-                f"the keyring did not hand over the secret of account {account!r} within "
-                f"{WAIT_S:g} s. {STUCK_ADVICE}"
-            ) from None
+        # Shielded: a call that gives up leaves the read running for the next one.
+        return await _within_wait(
+            asyncio.shield(pending), f"hand over the secret of account {account!r}"
+        )
 
     def pending(self, account: str) -> bool:
         """A read of this account's secret is in flight (the keyring has not answered yet)."""
@@ -113,9 +109,15 @@ async def keyring_call(function: Callable[[], T]) -> T:
     """`function` (blocking on the keyring) on its own daemon thread, for at most `WAIT_S`:
     for everything besides a call's own secret (settings, webhook tokens, the listener's
     routes), so that no keyring that stopped answering holds a screen, or the app's exit."""
+    return await _within_wait(in_daemon_thread(function), "answer")
+
+
+async def _within_wait(keyring_work: Awaitable[T], what: str) -> T:
+    """`keyring_work`'s result, or CredentialsUnavailable ("the keyring did not <what> …")
+    once it took `WAIT_S`."""
     try:
-        return await asyncio.wait_for(in_daemon_thread(function), WAIT_S)
+        return await asyncio.wait_for(keyring_work, WAIT_S)
     except TimeoutError:
         raise CredentialsUnavailable(
-            f"the keyring did not answer within {WAIT_S:g} s. {STUCK_ADVICE}"
+            f"the keyring did not {what} within {WAIT_S:g} s. {STUCK_ADVICE}"
         ) from None

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 
 #: A new call's first snapshot ("placing the call") is relayed at most this long after it came
 #: (with any other call's held one), or just before the call's next snapshot if that comes
-#: first. The controller reports it just
-#: before the request leaves, and what it sets off on screen (a new call card, ~5 ms of
-#: widgets, then its layout and paint) would otherwise run first and delay the request by
-#: ~10 ms (benchmarks/dial.py). The Call button already says "Calling…" meanwhile.
+#: first. The controller reports it just before the request leaves, and what it sets off on
+#: screen (a new call card, ~5 ms of widgets, then its layout and paint) would otherwise run
+#: first and delay the request by ~10 ms (benchmarks/dial.py). The Call button already says
+#: "Calling…" meanwhile.
 NEW_CALL_DELAY_MS = 40
 
 

@@ -173,20 +173,29 @@ def apply(app: QApplication, *, style_chosen: bool = False) -> None:
     app.setStyleSheet(STYLESHEET)
 
 
+def applied_theme() -> str | None:
+    """The theme `theme` last applied; None while only this module's dark sheet is in use.
+
+    Asked without importing `theme` (its palette types cost start-up time): a module nobody
+    loaded has applied nothing."""
+    import sys
+
+    theme = sys.modules.get("dialer.ui.theme")
+    current = theme.current() if theme is not None else None
+    return current if isinstance(current, str) else None
+
+
 def painted(colour: str) -> str:
     """`colour` as the active theme shows it, for widgets that paint themselves.
 
     The stylesheet is re-coloured for the light theme by `theme`; a painter bypasses the
-    stylesheet, so it asks here. `theme` is only consulted once it was loaded (it is applied
-    after the first paint, when the settings are known).
+    stylesheet, so it asks here.
     """
-    import sys
-
-    theme = sys.modules.get("dialer.ui.theme")
-    if theme is None or theme.current() != "light":
+    if applied_theme() != "light":
         return colour
-    mapped = theme._LIGHT.get(colour.lower(), colour)
-    return mapped if isinstance(mapped, str) else colour
+    from dialer.ui import theme  # loaded already: it applied the light theme
+
+    return theme._LIGHT.get(colour.lower(), colour)
 
 
 def set_tone(widget: QWidget, tone: str) -> None:

@@ -142,9 +142,7 @@ def _as_bytes(value: object) -> bytes | None:
 
 
 def _theme_in_use() -> Theme | None:
-    """The theme last applied by `theme` (None while only the start-up dark sheet is in use)."""
-    import sys
+    from dialer.ui.style import applied_theme
 
-    theme = sys.modules.get("dialer.ui.theme")
-    current = theme.current() if theme is not None else None
-    return current if current in ("light", "dark") else None
+    current = applied_theme()
+    return current if current in ("light", "dark") else None  # type: ignore[return-value]
