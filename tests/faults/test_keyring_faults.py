@@ -255,3 +255,10 @@ def test_the_settings_dialog_says_the_keyring_is_not_answering_and_saves_the_res
         assert not ui.w(QLabel, "keyring_message").isVisible()
         ui.line("account_agent").setText("+91 98000 00009")
         assert ui.save().account(conf.accounts[0].name).agent == "+919800000009"
+
+
+def test_the_stuck_keyring_is_never_chosen_by_keyring_itself() -> None:
+    """Only set or named explicitly: keyring's own choice (the real-keyring run) never sees it."""
+    from keyring.backend import get_all_keyring
+
+    assert not any(isinstance(backend, StuckKeyring) for backend in get_all_keyring())

@@ -1,10 +1,11 @@
 """A keyring backend whose reads do not answer until told to: a stuck Secret Service, or an
 unlock prompt nobody sees, as the app meets it through `keyring`.
 
-Selected like any backend: `keyring.set_keyring(StuckKeyring())` in a test, or
-`PYTHON_KEYRING_BACKEND=tests.support.stuck_keyring.StuckKeyring` for a fresh process (from
-the project root). A read answers `SECRET` once `release` is set, or nothing after `HOLD_S`
-(environment `DIALER_TEST_KEYRING_HOLD_S`, default 20), so no thread outlives a test for long.
+Selected explicitly, never by keyring's automatic choice: `keyring.set_keyring(StuckKeyring())`
+in a test, or `PYTHON_KEYRING_BACKEND=tests.support.stuck_keyring.StuckKeyring` for a fresh
+process (from the project root). A read answers `SECRET` once `release` is set, or nothing
+after `HOLD_S` (environment `DIALER_TEST_KEYRING_HOLD_S`, default 20), so no thread outlives a
+test for long.
 """
 
 from __future__ import annotations
@@ -36,3 +37,9 @@ class StuckKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         raise PasswordDeleteError("this keyring does not answer")
+
+
+# keyring registers every backend class it sees and auto-selects the highest priority: with
+# priority 5 this one tied with the real Secret Service and, depending on set order, was picked
+# by the real-keyring run. It is used only when set or named explicitly, never auto-selected.
+KeyringBackend._classes.discard(StuckKeyring)  # type: ignore[attr-defined]
