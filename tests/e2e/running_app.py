@@ -18,16 +18,20 @@ from typing import Any
 from dialer import ipc
 
 
-def app_env(home: Path, runtime: Path, **extra: str) -> dict[str, str]:
+def app_env(home: Path, runtime: Path | None, **extra: str) -> dict[str, str]:
+    """`runtime` None: a session without XDG_RUNTIME_DIR (macOS, a bare login), so the socket
+    goes in the temp folder (`extra` may name it with TMPDIR)."""
     env = {
         **os.environ,
         "DIALER_HOME": str(home),
-        "XDG_RUNTIME_DIR": str(runtime),
         "QT_QPA_PLATFORM": "offscreen",
         "DIALER_SANDBOX_SPEED": "20",
         **extra,
     }
     env.pop("WAYLAND_DISPLAY", None)
+    env.pop("XDG_RUNTIME_DIR", None)
+    if runtime is not None:
+        env["XDG_RUNTIME_DIR"] = str(runtime)
     return env
 
 
@@ -49,7 +53,9 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condi
 class Apps:
     """Starts dialer windows and stops every one of them at the end of the test."""
 
-    def __init__(self, home: Path, runtime: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, home: Path, runtime: Path | None, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.home = home
         self.runtime = runtime
         self.extra_env = dict(extra_env or {})
@@ -63,9 +69,14 @@ class Apps:
 
     def name(self) -> str:
         """The server name the apps of this test listen on (computed as they compute it)."""
-        saved = {k: os.environ.get(k) for k in ("DIALER_HOME", "XDG_RUNTIME_DIR")}
-        os.environ["DIALER_HOME"] = str(self.home)
-        os.environ["XDG_RUNTIME_DIR"] = str(self.runtime)
+        env = self.env
+        keys = ("DIALER_HOME", "XDG_RUNTIME_DIR", "TMPDIR", "TEMP", "TMP")
+        saved = {k: os.environ.get(k) for k in keys}
+        for key in keys:
+            if key in env:
+                os.environ[key] = env[key]
+            else:
+                os.environ.pop(key, None)
         try:
             return ipc.server_name()
         finally:

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,25 @@ def test_the_socket_is_private_to_the_user(apps: Apps) -> None:
     apps.wait_ready(apps.start())
     mode = Path(apps.name()).stat().st_mode & 0o777
     assert mode & 0o077 == 0, oct(mode)
+
+
+def test_without_a_runtime_folder_the_socket_is_in_the_temp_folder(
+    tmp_path: Path, dialer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS, and a Linux login without XDG_RUNTIME_DIR: the app and a second launch find each
+    other in the temp folder (TMPDIR here), with the user's id in the socket's name."""
+    temp = tmp_path / "tmp"
+    temp.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", None)  # this process's answer, as the app's is
+    apps = Apps(dialer_home, None, {"TMPDIR": str(temp)})
+    try:
+        assert Path(apps.name()).parent == temp
+        assert f"-{os.getuid()}-" in Path(apps.name()).name
+        first = apps.start()
+        apps.wait_ready(first)
+        assert Path(apps.name()).is_socket()
+        assert apps.launch("+919876543210").returncode == 0
+        wait_for(lambda: (s := apps.state()) and s["consent_number"] == "+919876543210")
+        assert first.poll() is None
+    finally:
+        apps.stop_all()
