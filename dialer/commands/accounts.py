@@ -102,15 +102,12 @@ def _account(ns: argparse.Namespace, **fields: Any) -> settings_mod.Account:
     """The account from the flags; a bad value (a port out of range) is a plain error."""
     from pydantic import ValidationError
 
+    from dialer.domain import validation
+
     try:
         return settings_mod.Account(**fields)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: "
-            + str(err["msg"]).removeprefix("Value error, ")
-            for err in exc.errors()
-        )
-        raise ConfigError(f"account {ns.name!r}: {problems}") from None
+        raise ConfigError(f"account {ns.name!r}: {validation.summary(exc)}") from None
 
 
 def _account_json(conf: settings_mod.Settings, acc: settings_mod.Account) -> dict[str, Any]:

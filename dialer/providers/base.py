@@ -24,6 +24,7 @@ from dialer.domain import (
     ProviderCall,
     ProviderReplyError,
     Unsupported,
+    validation,
 )
 from dialer.numbers import NumberForm, ParsedNumber, format_for
 
@@ -67,10 +68,7 @@ def validate_settings(model: type[ProviderSettings], values: dict[str, Any]) -> 
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"invalid settings: {problems}") from None
+        raise ConfigError(f"invalid settings: {validation.summary(exc)}") from None
 
 
 class Provider(ABC):

@@ -102,6 +102,7 @@ def check_draft(
     calling_hours."""
     from pydantic import ValidationError
 
+    from dialer.domain import validation
     from dialer.domain.errors import DialerError
 
     problems: dict[str, str] = {}
@@ -118,9 +119,8 @@ def check_draft(
         if cls is not None:
             cls.normalize_account(account, region)
     except ValidationError as exc:
-        for err in exc.errors():
-            key = str(err["loc"][0]) if err["loc"] else ""
-            text = str(err["msg"]).removeprefix("Value error, ")
+        for loc, text in validation.problems(exc):
+            key = str(loc[0]) if loc else ""
             if key in _ROWS:
                 problems.setdefault(key, text)
             else:

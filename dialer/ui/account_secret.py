@@ -198,6 +198,7 @@ class SecretAndTest(QWidget):
         from pydantic import ValidationError
 
         from dialer.domain.errors import DialerError
+        from dialer.domain.validation import problems
 
         try:
             summary = await asyncio.wait_for(self._test_once(), TEST_TIMEOUT_S)
@@ -205,8 +206,8 @@ class SecretAndTest(QWidget):
         except TimeoutError:
             self._result(f"✗ No answer within {TEST_TIMEOUT_S:.0f} seconds", "bad")
         except ValidationError as exc:
-            first = exc.errors()[0]
-            self._result(f"✗ Fix the account first: {first['msg']}", "bad")
+            first = problems(exc)[0]
+            self._result(f"✗ Fix the account first: {first.msg}", "bad")
         except DialerError as exc:
             self._result(f"✗ {exc}", "bad")
         except Exception as exc:  # a provider bug must read as a message, not a traceback

@@ -351,13 +351,14 @@ class EndpointsSection(QWidget):
         from pydantic import ValidationError
 
         from dialer.domain.errors import DialerError
+        from dialer.domain.validation import problems
 
         try:
             await coro
         except DialerError as exc:
             self._say(f"✗ {exc}", "bad")
         except ValidationError as exc:
-            self._say(f"✗ Fix the account first: {exc.errors()[0]['msg']}", "bad")
+            self._say(f"✗ Fix the account first: {problems(exc)[0].msg}", "bad")
         except Exception as exc:  # a bug reads as a message, not a traceback
             log.exception("Kazoo endpoint operation failed")
             self._say(f"✗ Unexpected error ({type(exc).__name__}): {exc}", "bad")

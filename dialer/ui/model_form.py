@@ -109,6 +109,8 @@ class ModelForm(QWidget):
         self._general.setWordWrap(True)
         self._general.hide()
         layout.addRow(self._general)
+        #: What `errors()` found last: every edit and `set_values` validates again.
+        self._last_errors: list[str] | None = None
 
     @staticmethod
     def _keys(model: type[BaseModel], exclude: set[str] | frozenset[str]) -> set[str]:
@@ -142,6 +144,8 @@ class ModelForm(QWidget):
         "Caption: message". Excluded fields take the values that were passed in."""
         from pydantic import ValidationError
 
+        from dialer.domain.validation import problems
+
         per_field: dict[str, list[str]] = {}
         general: list[str] = []
         values = self.values()
@@ -152,10 +156,8 @@ class ModelForm(QWidget):
         try:
             self.model.model_validate({**self._hidden, **values})
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = err["loc"]
+            for loc, message in problems(exc):
                 owner = by_key.get(str(loc[0])) if loc else None
-                message = str(err["msg"]).removeprefix("Value error, ")
                 if owner is None:
                     general.append(message)
                 elif message not in per_field.get(owner, []):
@@ -169,7 +171,15 @@ class ModelForm(QWidget):
                 result.append(f"{field_label(name, self._fields[name].info)}: {text}")
         self._general.setText("\n".join(general))
         self._general.setVisible(bool(general))
-        return result + general
+        self._last_errors = result + general
+        return list(self._last_errors)
+
+    def current_errors(self) -> list[str]:
+        """`errors()` as of the last edit, without validating again: the form validates at
+        every edit, and the main window asks at every keystroke and at the Call click."""
+        if self._last_errors is None:
+            return self.errors()
+        return list(self._last_errors)
 
     def validated(self) -> BaseModel:
         """The model built from the form; raises pydantic's ValidationError if it is invalid."""

@@ -201,7 +201,7 @@ class ProviderOptions(QWidget):
         """Why the options cannot be used (the first invalid field), or None."""
         if self._form is None:
             return None
-        errors = self._form.errors()
+        errors = self._form.current_errors()
         return f"Call options: {errors[0]}" if errors else None
 
     def reset(self) -> None:

@@ -193,6 +193,66 @@ def test_errors_come_from_the_model_and_show_next_to_the_field(qtbot: QtBot) -> 
     assert general is not None and general.isVisible()
 
 
+def test_current_errors_follow_every_kind_of_edit_without_validating_again(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main window asks at every keystroke and at the Call click: the answer is the last
+    edit's validation, and every editor kind (text, spin box, combo, check box) and
+    `set_values` keep it current."""
+    form = make(qtbot, Everything, {"name": "Ann"})
+    assert form.current_errors() == []
+    validations = 0
+    validate = Everything.model_validate
+
+    def counting(data: object) -> BaseModel:
+        nonlocal validations
+        validations += 1
+        return validate(data)
+
+    monkeypatch.setattr(Everything, "model_validate", counting)
+    find(form, QLineEdit, "name").setText("A")
+    assert validations == 1
+    assert [p.split(":")[0] for p in form.current_errors()] == ["Name"]
+    assert [p.split(":")[0] for p in form.current_errors()] == ["Name"]
+    assert validations == 1  # asked twice, validated once: at the edit
+    find(form, QLineEdit, "name").setText("Ann")
+    assert form.current_errors() == []
+    find(form, QSpinBox, "timeout").setValue(1)
+    find(form, QComboBox, "pick").setCurrentIndex(1)
+    find(form, QLineEdit, "label").setText("x")
+    assert form.current_errors() == ["give a label or a pick, not both"]
+    find(form, QComboBox, "pick").setCurrentIndex(0)
+    assert form.current_errors() == []
+    find(form, QCheckBox, "enabled").setChecked(False)
+    find(form, QLineEdit, "extra").setText("{oops")
+    assert form.current_errors()[0].startswith("Extra: not valid JSON")
+    form.set_values({"name": "Bo"})
+    assert form.current_errors() == []
+
+
+def test_a_failed_validation_keeps_no_frame_and_so_no_form_alive(qtbot: QtBot) -> None:
+    """A validator's ValueError carries its traceback, and with it every frame of the stack
+    (the form's own methods, and what called them). Nothing may keep it: the form then dies by
+    reference count when dropped, never in a cyclic collection run inside a later paint event
+    (it did, and PySide6 crashed painting the half-destroyed form)."""
+    import gc
+    import weakref
+
+    def fill() -> weakref.ref[ModelForm]:
+        form = ModelForm(Everything, {"name": "Ann"})
+        find(form, QLineEdit, "label").setText("x")
+        find(form, QComboBox, "pick").setCurrentIndex(1)
+        assert "give a label or a pick, not both" in form.errors()
+        return weakref.ref(form)
+
+    gc.disable()
+    try:
+        gone = fill()
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
 def test_excluded_fields_are_not_shown_but_kept_for_validation(qtbot: QtBot) -> None:
     form = make(qtbot, Everything, {"name": "Ann", "token": "t"}, exclude={"token", "name"})
     assert form.findChild(QLineEdit, "field_token") is None
