@@ -113,6 +113,8 @@ def instrument(window: Any, stages: Stages) -> None:
         (window.options, "problem", None, "call options checked"),
         (window.guard_view, "hold", None, "guard verdict checked"),
         (window.tasks, "dial", "window checks done, task handed to the loop", None),
+        (window.tasks, "_spawn", None, "dial task created"),
+        (window, "_hold_call_button_paint", None, "Call button paint held"),
         (window, "refresh_call_button", None, "Call button state set"),
         (controller, "prepare", "dial task running (prepare starts)", "prepare done"),
         (controller, "before_place", "DNC check starts", "DNC check done"),
