@@ -9,7 +9,6 @@ while a call is being *placed*, so a double click cannot place two.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from dialer.ui.number_entry import NumberEntry
 from dialer.ui.provider_options import unavailable
 from dialer.ui.side_tabs import SideTabs
 from dialer.ui.style import app_icon
+from dialer.ui.window_keys import WindowKeys
 from dialer.ui.window_tasks import WindowTasks
 
 if TYPE_CHECKING:
@@ -46,9 +46,6 @@ if TYPE_CHECKING:
     from dialer.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger("dialer.ui")
-
-#: Keys that, typed anywhere in the window, go to the number box.
-NUMBER_KEYS = frozenset("0123456789*#+")
 
 
 class MainWindow(QMainWindow):
@@ -125,12 +122,12 @@ class MainWindow(QMainWindow):
         self.call_panel.hangup_requested.connect(self.tasks.hangup)
         self.call_panel.add_leg_requested.connect(self.tasks.add_leg)
         self.call_panel.notes_changed.connect(self.tasks.save_notes)
-        self.call_panel.card_closed.connect(lambda _uuid: self._refresh_tab_order())
+        self.keys = WindowKeys(self)
+        self.call_panel.card_closed.connect(lambda _uuid: self.keys.refresh_tab_order())
         self.picker.account_changed.connect(self._account_changed)
         self.picker.caller_id_chosen.connect(self.tasks.remember_caller_id)
         self.options.changed.connect(self.refresh_call_button)
-        for combo in (self.account_selector, self.caller_id_selector):
-            combo.installEventFilter(self)
+        self.keys.watch(self.account_selector, self.caller_id_selector)
         # The central widget always paints (styled background, never fully covered): its
         # first paint event marks the window's first paint.
         central.installEventFilter(self)
@@ -185,7 +182,6 @@ class MainWindow(QMainWindow):
             return
         self._setup_finished = True
         from PySide6.QtCore import Qt
-        from PySide6.QtGui import QKeySequence, QShortcut
 
         self.entry.finish_setup()
         self.setWindowIcon(app_icon())
@@ -195,17 +191,9 @@ class MainWindow(QMainWindow):
         self.dialpad.finish_setup()
         self.recent_list = self.side_tabs.finish_setup()
         self.recent_list.number_chosen.connect(self.redial)
-        self.recent_list.installEventFilter(self)
-        for keys, slot in (
-            ("Ctrl+Return", self.request_call),
-            ("Ctrl+Enter", self.request_call),
-            ("Ctrl+,", self.open_settings),
-            ("Ctrl+H", self.history.open),
-            ("Ctrl+L", self.focus_number),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(slot)
-        self._refresh_tab_order()
+        self.keys.watch(self.recent_list)
+        self.keys.make_shortcuts()
+        self.keys.refresh_tab_order()
 
     def attach(self, settings: Settings, controller: CallController) -> None:
         """Wire the services in once they are loaded; until then the window only paints."""
@@ -327,7 +315,7 @@ class MainWindow(QMainWindow):
             add_leg_unavailable=unavailable(provider, "add_leg", None, snapshot.provider),
         )
         if is_new:
-            self._refresh_tab_order()
+            self.keys.refresh_tab_order()
         if snapshot.final:
             card = self.call_panel.card(snapshot.uuid)
             if card is not None:
@@ -409,53 +397,19 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication) and mode in ("system", "light", "dark"):
             theme.ensure_applied(app, mode)  # type: ignore[arg-type]
 
-    # --- keyboard ------------------------------------------------------------------------------
-
-    def _refresh_tab_order(self) -> None:
-        """Tab follows the layout: the dial column, then each call card (newest first), then
-        the recent list and the call options. Cards come and go, so the chain is rebuilt."""
-        chain: list[QWidget] = [
-            self.account_selector,
-            self.caller_id_selector,
-            self.history_button,
-            self.settings_button,
-            self.number_input,
-            self.call_button,
-        ]
-        for card in self.call_panel.cards():
-            chain += card.focus_chain()
-        chain += self.side_tabs.focus_chain()
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+    # --- events ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind == QEvent.Type.Paint and watched is self._central and not self.painted:
+        if event.type() == QEvent.Type.Paint and watched is self._central and not self.painted:
             self.painted = True
             # The zero timer fires after this paint pass has painted every child and flushed.
             QTimer.singleShot(0, self.first_painted.emit)
-        elif (
-            kind == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.text()
-            and event.text() in NUMBER_KEYS
-        ):
-            self.entry.append(event.text())
-            return True
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Digits typed while focus is elsewhere still go to the number box."""
-        text = event.text()
-        if text and text in NUMBER_KEYS:
-            self.entry.append(text)
-            return
-        from PySide6.QtCore import Qt
-
-        if event.key() == Qt.Key.Key_Backspace:
-            self.entry.backspace()
-            return
-        super().keyPressEvent(event)
+        """Digits typed while focus is elsewhere still go to the number box (`WindowKeys`)."""
+        if not self.keys.key_press(event):
+            super().keyPressEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)

@@ -187,6 +187,21 @@ def test_digits_typed_anywhere_go_to_the_number(gui: Gui, qtbot: QtBot) -> None:
     assert accounts.currentText() == "sandbox"
 
 
+def test_backspace_anywhere_edits_the_number_and_ctrl_l_returns_to_it(
+    gui: Gui, qtbot: QtBot
+) -> None:
+    window = gui.window
+    number_input = line(window, "number_input")
+    qtbot.keyClicks(number_input, "98765")
+    recent = find(window, QListView, "recent_list")
+    recent.setFocus()
+    qtbot.keyClick(recent, Qt.Key.Key_Backspace)  # the list has no use for it: the window's
+    assert number_input.text() == "9876"
+    window.activateWindow()
+    qtbot.keyClick(recent, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.focusWidget() is number_input and number_input.selectedText() == "9876"
+
+
 def test_escape_clears_and_ctrl_enter_calls(gui: Gui, qtbot: QtBot) -> None:
     window = gui.window
     seen = Recorder(window)
