@@ -158,6 +158,9 @@ async def start_services(window: MainWindow) -> Services:
     await asyncio.to_thread(dialer_log.setup)
     settings = await asyncio.to_thread(settings_mod.load)
     history = HistoryStore(paths.history_db(), default_region=settings.preferences.default_region)
+    from dialer.services.daemon_threads import resolve_names_on_daemon_threads
+
+    resolve_names_on_daemon_threads()  # quitting never waits on a DNS server that is down
     # On a worker thread: creating the client builds its TLS context, which reads the whole
     # CA bundle (~20-40 ms) and would freeze the just-painted window.
     client = await asyncio.to_thread(httpx.AsyncClient)

@@ -30,6 +30,7 @@ os.environ.setdefault("DIALER_NOW", "2026-11-24T10:00:00+00:00")
 # PySide6 6.12 on Python 3.11 leaks references to True/None on every emit; without the guard a
 # long test session aborts (see dialer/ui/pyside_fix.py).
 from dialer.ui import pyside_fix  # noqa: E402
+from tests.support.stuck_resolver import StuckResolver  # noqa: E402
 
 pyside_fix.install()
 
@@ -44,3 +45,14 @@ def dialer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         from dialer.sandbox import process
 
         process.stop()
+
+
+@pytest.fixture
+def stuck_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[StuckResolver]:
+    """A DNS server that never answers (`tests/support/stuck_resolver.py`); released after."""
+    import socket
+
+    resolver = StuckResolver()
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    yield resolver
+    resolver.release.set()

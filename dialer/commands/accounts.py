@@ -16,6 +16,7 @@ from typing import Any
 from dialer import settings as settings_mod
 from dialer.domain import ConfigError
 from dialer.providers import registry
+from dialer.services import daemon_threads
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -184,7 +185,7 @@ def _default(ns: argparse.Namespace) -> int:
 
 
 def _test(ns: argparse.Namespace) -> int:
-    return asyncio.run(_test_async(ns.name))
+    return daemon_threads.run(_test_async(ns.name))
 
 
 async def _test_async(name: str) -> int:

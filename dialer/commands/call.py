@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from dialer.domain import CallSnapshot, CallStatus, DialerError
+from dialer.services import daemon_threads
 
 if TYPE_CHECKING:
     from dialer.services.recovery import OwnerFile
@@ -41,7 +42,7 @@ def _output(snapshot: CallSnapshot, *, waited: bool) -> dict[str, Any]:
 
 
 def run(ns: argparse.Namespace) -> int:
-    return asyncio.run(_run(ns))
+    return daemon_threads.run(_run(ns))
 
 
 async def _run(ns: argparse.Namespace) -> int:

@@ -67,13 +67,12 @@ def run(ns: argparse.Namespace) -> int:
 
 
 def _sync(store: HistoryStore) -> None:
-    import asyncio
     import sys
 
     import httpx
 
     from dialer import settings as settings_mod
-    from dialer.services import history_sync
+    from dialer.services import daemon_threads, history_sync
     from dialer.services.calls import CallController
 
     async def go() -> dict[str, str]:
@@ -81,7 +80,7 @@ def _sync(store: HistoryStore) -> None:
             controller = CallController(settings_mod.load(), store, client)
             return await history_sync.sync(controller)
 
-    results = asyncio.run(go())
+    results = daemon_threads.run(go())
     if not results:
         print("sync: no account keeps a call history of its own", file=sys.stderr)
     for account, result in results.items():

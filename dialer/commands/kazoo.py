@@ -18,11 +18,11 @@ removes it. Imports stay inside functions: the parser is built for every `dialer
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
 from dialer.domain import ConfigError
+from dialer.services import daemon_threads
 
 if TYPE_CHECKING:
     from dialer.providers.kazoo import KazooProvider
@@ -53,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(ns: argparse.Namespace) -> int:
-    return asyncio.run(_run(ns))
+    return daemon_threads.run(_run(ns))
 
 
 def _account(conf: Settings, name: str | None) -> Account:

@@ -14,17 +14,18 @@ still serves the next call.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from dialer.domain import CredentialsUnavailable
+from dialer.services.daemon_threads import in_daemon_thread
 
 __all__ = ["STUCK_ADVICE", "WAIT_S", "SecretReads", "in_daemon_thread", "keyring_call"]
 
 T = TypeVar("T")
+
+_THREAD = "dialer-keyring-read"
 
 #: How long a call waits for the keyring: room for an unlock prompt the agent answers.
 WAIT_S = 30.0
@@ -49,7 +50,7 @@ class SecretReads:
             return self.cache[account]
         pending = self._pending.get(account)
         if pending is None:
-            pending = in_daemon_thread(functools.partial(self._lookup, account))
+            pending = in_daemon_thread(functools.partial(self._lookup, account), _THREAD)
             self._pending[account] = pending
             pending.add_done_callback(functools.partial(self._done, account))
         # Shielded: a call that gives up leaves the read running for the next one.
@@ -76,40 +77,11 @@ class SecretReads:
             self.cache[account] = secret
 
 
-def in_daemon_thread(function: Callable[[], T]) -> asyncio.Future[T]:
-    """`function()` on a new daemon thread, as a future of the running loop.
-
-    Unlike `asyncio.to_thread`, nothing waits for the thread: not the shared pool's other
-    work, not the loop's shutdown. An answer that comes after the loop closed is dropped."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(result: T | None, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]
-
-    def run() -> None:
-        try:
-            result, error = function(), None
-        except BaseException as exc:  # handed to the awaiting call, as to_thread would
-            result, error = None, exc
-        # RuntimeError: the loop is closed, the app is quitting and nobody waits any more.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(settle, result, error)
-
-    threading.Thread(target=run, name="dialer-keyring-read", daemon=True).start()
-    return future
-
-
 async def keyring_call(function: Callable[[], T]) -> T:
     """`function` (blocking on the keyring) on its own daemon thread, for at most `WAIT_S`:
     for everything besides a call's own secret (settings, webhook tokens, the listener's
     routes), so that no keyring that stopped answering holds a screen, or the app's exit."""
-    return await _within_wait(in_daemon_thread(function), "answer")
+    return await _within_wait(in_daemon_thread(function, _THREAD), "answer")
 
 
 async def _within_wait(keyring_work: Awaitable[T], what: str) -> T:
