@@ -26,13 +26,10 @@ Where the seed is silent, these are the simulator's rules:
   `crm_usernames`). 502 PLATFORM_ERROR: a to_number ending 5020.
 * Add-leg: 404 CALL_NOT_FOUND, 400 INVALID_NUMBER, 400 CALL_ENDED. Status: 404 CALL_NOT_FOUND.
   Health: 503 SERVICE_UNAVAILABLE while `state.degraded`. Recordings: 404 RECORDING_NOT_FOUND.
-* Call life follows the sandbox engine's timeline (`dialer.sandbox.engine`), on the injected
-  clock; recordings are its generated WAVs.
-* The "Call status callback" is POSTed to `callback_url` (the onboarding URL) once the call has
-  ended, retried up to 3 times with exponential backoff (from 1 simulated second) when the
-  receiver does not answer 2xx; `state.pushes` shows every attempt.
 * `reply_delay` holds the `POST /calls` reply after the call is created (a slow platform), so a
   client's read timeout can be provoked; `state.release()` ends every hold at once.
+
+The call's life, its recording and the status callback are described in `clouddialer_sim_state`.
 """
 
 from __future__ import annotations
@@ -42,10 +39,8 @@ import functools
 import hmac
 import json
 import re
-import threading
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +53,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dialer.sandbox import wav
-from dialer.sandbox.app import call_status_body, error_response, iso_z
-from dialer.sandbox.callback_senders import PushScheduler
+from dialer.sandbox.app import call_status_body, error_response
+from dialer.sandbox.clouddialer_sim_state import (
+    SimState,
+    recording_audio,
+    recording_url,
+    schedule_callback,
+)
 from dialer.sandbox.engine import CallEnded, CallEngine, CallNotFound, Clock, PlatformError
 
 if TYPE_CHECKING:
@@ -89,34 +88,6 @@ DOCUMENTED_ERRORS: dict[str, dict[int, str]] = {
 
 _NUMBER = re.compile(r"(?:\+91)?[0-9]{10}")
 _CALLER_ID = re.compile(r"(?:\+?91)?([0-9]{10})")
-_RECORDING_NAME = re.compile(
-    r"crm_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.wav"
-)
-
-#: A test hook: (operation, reply body) -> reply body, applied before reply validation.
-Tamper = Callable[[str, dict[str, Any]], dict[str, Any]]
-
-
-@dataclass
-class SimState:
-    """What a test may look at or change while the simulator runs (`app.state.sim`)."""
-
-    #: (method, path) of every request received, in order, valid or not.
-    received: list[tuple[str, str]] = field(default_factory=list)
-    degraded: bool = False
-    reply_delay: float = 0.0
-    tamper: Tamper | None = None
-    released: threading.Event = field(default_factory=threading.Event)
-    #: The status callback URL "you provide during onboarding" (None: no callbacks are sent).
-    callback_url: str | None = None
-    #: Sends the status callback when a call ends, retried up to 3 times with backoff.
-    pushes: PushScheduler = field(default_factory=PushScheduler)
-
-    def release(self) -> None:
-        self.released.set()
-
-    def count(self, method: str, path: str) -> int:
-        return sum(1 for m, p in self.received if m == method and p == path)
 
 
 class _Reply(Exception):
@@ -156,12 +127,6 @@ def _describe(exc: Exception) -> str:
 def _caller_id_key(value: str) -> str | None:
     match = _CALLER_ID.fullmatch(value)
     return "91" + match.group(1) if match else None
-
-
-def _digits10(value: str) -> str:
-    """The last 10 digits, as the callback's example shows numbers ("9876543210")."""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return digits[-10:]
 
 
 def _check_number(name: str, value: str) -> None:
@@ -347,41 +312,11 @@ class _Service:
         except PlatformError:
             message = DOCUMENTED_ERRORS["POST /calls"][502]
             raise _Reply(502, "PLATFORM_ERROR", message) from None
-        self._schedule_callback(request, call_id, body)
+        base_url = str(request.base_url).rstrip("/")
+        schedule_callback(self.state, self.engine, base_url, call_id, body)
         if self.state.reply_delay > 0:
             await run_in_threadpool(self.state.released.wait, self.state.reply_delay)
         return {"status": "success", "call_id": call_id, "message": "Call initiated"}
-
-    def _schedule_callback(self, request: Request, call_id: str, body: dict[str, Any]) -> None:
-        """The documented "Call status callback", POSTed to the onboarding URL once the call
-        has ended, with the same `uuid` on every retry."""
-        url = self.state.callback_url
-        if not url:
-            return
-        base = str(request.base_url).rstrip("/")
-        customer = _digits10(str(body["to_number"]))
-        agent = _digits10(str(body.get("agent_number") or "")) or str(body.get("crm_username"))
-
-        def ready() -> dict[str, Any] | None:
-            view = self.engine.get(call_id)
-            if not view.ended:
-                return None
-            return {
-                "call_id": view.call_id,
-                "uuid": view.uuid,
-                "status": view.call_status,
-                "duration": view.duration,
-                "customer_number": customer,
-                "agent_number": agent,
-                "direction": "outbound",
-                "start_time": iso_z(view.start_time),
-                "end_time": iso_z(view.end_time),
-                "recording_url": f"{base}/recordings/crm_{view.call_id}.wav"
-                if view.recording_available
-                else None,
-            }
-
-        self.state.pushes.schedule(call_id, url, ready)
 
     async def _view(self, request: Request, operation: str) -> Any:
         call_id = str(uuid_module.UUID(str(request.path_params["call_id"])))
@@ -392,7 +327,7 @@ class _Service:
 
     async def status(self, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         view = await self._view(request, "GET /calls/{call_id}")
-        url = f"{str(request.base_url).rstrip('/')}/recordings/crm_{view.call_id}.wav"
+        url = recording_url(str(request.base_url).rstrip("/"), view.call_id)
         return call_status_body(view, url)
 
     async def add_leg(self, request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -408,20 +343,11 @@ class _Service:
         return {"status": "success", "message": "Leg queued", "leg_id": leg_id}
 
     async def recording(self, request: Request, body: dict[str, Any]) -> Response:
-        missing = _Reply(404, "RECORDING_NOT_FOUND", "Recording not found")
-        match = _RECORDING_NAME.fullmatch(str(request.path_params["filename"]))
-        if match is None:
-            raise missing
-        try:
-            view = await run_in_threadpool(self.engine.get, match.group(1))
-        except CallNotFound:
-            raise missing from None
-        if not view.recording_available:
-            raise missing
-        path = await run_in_threadpool(
-            wav.recording_path, self.recordings_dir, view.call_id, view.duration
-        )
-        return Response(await run_in_threadpool(path.read_bytes), media_type="audio/wav")
+        filename = str(request.path_params["filename"])
+        audio = await run_in_threadpool(recording_audio, self.engine, self.recordings_dir, filename)
+        if audio is None:
+            raise _Reply(404, "RECORDING_NOT_FOUND", "Recording not found")
+        return Response(audio, media_type="audio/wav")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -22,7 +22,14 @@ import pytest
 
 from dialer import credentials
 from dialer.domain.models import CallSnapshot, CallStatus
-from dialer.sandbox import acefone_sim, alohaa_sim, clouddialer_sim, sarv_sim
+from dialer.sandbox import (
+    acefone_sim,
+    alohaa_sim,
+    alohaa_sim_state,
+    clouddialer_sim,
+    clouddialer_sim_state,
+    sarv_sim,
+)
 from dialer.sandbox.callback_senders import PushScheduler, ScheduledPush
 from dialer.services import callback_runtime, callback_setup
 from dialer.services.calls import CallController
@@ -127,7 +134,7 @@ ALOHAA_KEY = "metro-key-0123456789"
 
 
 @pytest.fixture
-def alohaa(tmp_path: Path) -> Iterator[tuple[str, alohaa_sim.AlohaaSim]]:
+def alohaa(tmp_path: Path) -> Iterator[tuple[str, alohaa_sim_state.AlohaaSim]]:
     app = alohaa_sim.create_app(tmp_path / "alohaa", api_key=ALOHAA_KEY, speed=SPEED)
     with serve(app) as url:
         yield url, app.state.alohaa
@@ -143,7 +150,7 @@ def _al_account(url: str) -> Account:
 
 
 def test_alohaa_pushes_to_the_webhook_the_call_sent_and_it_applies_once(
-    tmp_path: Path, alohaa: tuple[str, alohaa_sim.AlohaaSim]
+    tmp_path: Path, alohaa: tuple[str, alohaa_sim_state.AlohaaSim]
 ) -> None:
     url, sim = alohaa
     account = _al_account(url)
@@ -159,7 +166,7 @@ def test_alohaa_pushes_to_the_webhook_the_call_sent_and_it_applies_once(
     assert _status_words(out.push) == ["applied", "duplicate"]
     assert [a.lost for a in out.push.attempts] == [True, False]
     assert out.row.final and out.row.status is CallStatus.ANSWER
-    assert out.row.duration == alohaa_sim.TALK_SECONDS == out.push.payload["call_duration"]
+    assert out.row.duration == alohaa_sim_state.TALK_SECONDS == out.push.payload["call_duration"]
     assert out.row.message == "reported by alohaa's status push"
     assert [(s.uuid, s.status, s.duration) for s in out.from_push] == [
         (out.placed.uuid, CallStatus.ANSWER, 12)
@@ -168,7 +175,7 @@ def test_alohaa_pushes_to_the_webhook_the_call_sent_and_it_applies_once(
 
 
 def test_alohaa_push_with_a_wrong_header_value_is_refused_every_time(
-    tmp_path: Path, alohaa: tuple[str, alohaa_sim.AlohaaSim]
+    tmp_path: Path, alohaa: tuple[str, alohaa_sim_state.AlohaaSim]
 ) -> None:
     url, sim = alohaa
     account = _al_account(url)
@@ -188,7 +195,7 @@ CD_KEY = "ck_live_5f2a9c"
 
 
 @pytest.fixture
-def clouddialer(tmp_path: Path) -> Iterator[tuple[str, clouddialer_sim.SimState]]:
+def clouddialer(tmp_path: Path) -> Iterator[tuple[str, clouddialer_sim_state.SimState]]:
     app = clouddialer_sim.create_app(tmp_path / "cd", api_key=CD_KEY, speed=SPEED)
     with serve(app) as url:
         yield url, app.state.sim
@@ -204,7 +211,7 @@ def _cd_account(url: str) -> Account:
 
 
 def test_openapi_callback_reaches_the_listener_once_despite_redelivery(
-    tmp_path: Path, clouddialer: tuple[str, clouddialer_sim.SimState]
+    tmp_path: Path, clouddialer: tuple[str, clouddialer_sim_state.SimState]
 ) -> None:
     url, state = clouddialer
     state.pushes.lose_next = 2
@@ -221,7 +228,7 @@ def test_openapi_callback_reaches_the_listener_once_despite_redelivery(
 
 
 def test_openapi_callback_with_a_wrong_token_is_retried_three_times_then_dropped(
-    tmp_path: Path, clouddialer: tuple[str, clouddialer_sim.SimState]
+    tmp_path: Path, clouddialer: tuple[str, clouddialer_sim_state.SimState]
 ) -> None:
     url, state = clouddialer
 

@@ -43,7 +43,7 @@ from dialer.domain import (
 from dialer.providers import alohaa_logs, alohaa_wire, registry
 from dialer.providers.alohaa import AlohaaProvider
 from dialer.providers.base import validate_settings
-from dialer.sandbox import alohaa_sim
+from dialer.sandbox import alohaa_sim, alohaa_sim_state
 from dialer.services.calls import CallController
 from dialer.services.history import HistoryStore
 from dialer.settings import Account
@@ -59,7 +59,7 @@ AGENT, DID, CUSTOMER = "+919800000001", "+918069000001", "+919876543210"
 class Sim:
     url: str
     clock: FakeClock
-    state: alohaa_sim.AlohaaSim
+    state: alohaa_sim_state.AlohaaSim
     ratelimit_dir: Path
     sleeps: list[float] = field(default_factory=list)
     progress: list[tuple[CallStatus, str]] = field(default_factory=list)
@@ -215,7 +215,7 @@ def test_error_tables_match_the_document() -> None:
     documented = {
         int(k): v for k, v in json.loads(ERROR_CODES.read_text())["alohaa"]["codes"].items()
     }
-    assert documented == alohaa_sim.ERROR_TEXTS
+    assert documented == alohaa_sim_state.ERROR_TEXTS
     assert documented == alohaa_wire.ERRORS
     assert set(alohaa_wire.ADVICE) == set(documented)
 

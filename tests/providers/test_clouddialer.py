@@ -58,7 +58,8 @@ from dialer.providers.clouddialer import (
 )
 from dialer.providers.sandbox import SandboxProvider
 from dialer.sandbox import clouddialer_sim
-from dialer.sandbox.clouddialer_sim import SimState, create_app
+from dialer.sandbox.clouddialer_sim import create_app
+from dialer.sandbox.clouddialer_sim_state import SimState
 from dialer.services.calls import CallController
 from dialer.services.history import HistoryStore
 from dialer.settings import Account, Settings
