@@ -31,7 +31,6 @@ from dialer.ui.number_entry import NumberEntry
 from dialer.ui.provider_options import unavailable
 from dialer.ui.side_tabs import SideTabs
 from dialer.ui.style import app_icon
-from dialer.ui.window_keys import WindowKeys
 from dialer.ui.window_tasks import WindowTasks
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
     from dialer.ui.paint_hold import PaintHold
     from dialer.ui.recent import RecentList
     from dialer.ui.settings_dialog import SettingsDialog
+    from dialer.ui.window_keys import WindowKeys
 
 log = logging.getLogger("dialer.ui")
 
@@ -122,12 +122,12 @@ class MainWindow(QMainWindow):
         self.call_panel.hangup_requested.connect(self.tasks.hangup)
         self.call_panel.add_leg_requested.connect(self.tasks.add_leg)
         self.call_panel.notes_changed.connect(self.tasks.save_notes)
-        self.keys = WindowKeys(self)
-        self.call_panel.card_closed.connect(lambda _uuid: self.keys.refresh_tab_order())
+        #: The keyboard's rules (`window_keys`), from the first paint on.
+        self.keys: WindowKeys | None = None
+        self.call_panel.card_closed.connect(lambda _uuid: self._refresh_tab_order())
         self.picker.account_changed.connect(self._account_changed)
         self.picker.caller_id_chosen.connect(self.tasks.remember_caller_id)
         self.options.changed.connect(self.refresh_call_button)
-        self.keys.watch(self.account_selector, self.caller_id_selector)
         # The central widget always paints (styled background, never fully covered): its
         # first paint event marks the window's first paint.
         central.installEventFilter(self)
@@ -191,7 +191,10 @@ class MainWindow(QMainWindow):
         self.dialpad.finish_setup()
         self.recent_list = self.side_tabs.finish_setup()
         self.recent_list.number_chosen.connect(self.redial)
-        self.keys.watch(self.recent_list)
+        from dialer.ui.window_keys import WindowKeys
+
+        self.keys = WindowKeys(self)
+        self.keys.watch(self.account_selector, self.caller_id_selector, self.recent_list)
         self.keys.make_shortcuts()
         self.keys.refresh_tab_order()
 
@@ -315,7 +318,7 @@ class MainWindow(QMainWindow):
             add_leg_unavailable=unavailable(provider, "add_leg", None, snapshot.provider),
         )
         if is_new:
-            self.keys.refresh_tab_order()
+            self._refresh_tab_order()
         if snapshot.final:
             card = self.call_panel.card(snapshot.uuid)
             if card is not None:
@@ -397,6 +400,10 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication) and mode in ("system", "light", "dark"):
             theme.ensure_applied(app, mode)  # type: ignore[arg-type]
 
+    def _refresh_tab_order(self) -> None:
+        if self.keys is not None:
+            self.keys.refresh_tab_order()
+
     # --- events ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -404,11 +411,13 @@ class MainWindow(QMainWindow):
             self.painted = True
             # The zero timer fires after this paint pass has painted every child and flushed.
             QTimer.singleShot(0, self.first_painted.emit)
+        elif self.keys is not None and watched is not self._central and self.keys.number_key(event):
+            return True
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Digits typed while focus is elsewhere still go to the number box (`WindowKeys`)."""
-        if not self.keys.key_press(event):
+        if self.keys is None or not self.keys.key_press(event):
             super().keyPressEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
 
@@ -24,19 +24,21 @@ if TYPE_CHECKING:
 NUMBER_KEYS = frozenset("0123456789*#+")
 
 
-class WindowKeys(QObject):
-    """Owned by the window; an event filter for the widgets that would swallow digits."""
+class WindowKeys:
+    """The window's keyboard rules, made after the first paint (`MainWindow._finish_setup`:
+    nothing here is needed to paint, and each module imported before it delays it). The
+    window stays the event filter of the widgets watched and asks `number_key`."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
         self._window = window
 
     def watch(self, *widgets: QWidget) -> None:
         """Digits typed into these (combo boxes select by typing; lists search) are a number."""
         for widget in widgets:
-            widget.installEventFilter(self)
+            widget.installEventFilter(self._window)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def number_key(self, event: QEvent) -> bool:
+        """A digit (or * # +) typed into a watched widget: True once it went to the number."""
         if (
             event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
@@ -45,7 +47,7 @@ class WindowKeys(QObject):
         ):
             self._window.entry.append(event.text())
             return True
-        return super().eventFilter(watched, event)
+        return False
 
     def key_press(self, event: QKeyEvent) -> bool:
         """A key the window itself got (no field took it): True when it went to the number."""
