@@ -162,4 +162,19 @@ def _too_large(response: httpx.Response, url: str) -> ProviderReplyError:
 
 def _describe(exc: Exception) -> str:
     text = str(exc).strip()
-    return text or type(exc).__name__
+    if text:
+        return text
+    if isinstance(exc, httpx.ConnectTimeout):  # httpcore says nothing more: a DNS server or a
+        limit = _connect_limit(exc)  # host that never answers, or a network that drops it
+        within = f" within {limit:g} s" if limit else " in time"
+        return f"no connection{within} (the host name or the network did not answer)"
+    return type(exc).__name__
+
+
+def _connect_limit(exc: httpx.RequestError) -> float | None:
+    try:
+        limits = exc.request.extensions.get("timeout", {})
+    except RuntimeError:  # raised without its request
+        return None
+    limit = limits.get("connect") if isinstance(limits, dict) else None
+    return float(limit) if isinstance(limit, int | float) else None
