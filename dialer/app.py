@@ -200,6 +200,9 @@ async def _serve(
     desktop = await desktop_start.claim(window, number, minimized, links)
     if desktop.handed_over:
         return 0
+    from dialer.ui import quit_signals
+
+    quit_signals.install(desktop.quit)  # SIGTERM, Ctrl+C: as the tray's Quit
     services: Services | None = None
     recovered = None
     callbacks = None

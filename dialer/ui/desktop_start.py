@@ -7,7 +7,8 @@
 2. `Session.attach` — once the services are up: tray, clipboard, shortcut, notifications,
    the requests held meanwhile, and the number this launch brought (asked about like any
    number from outside).
-3. `Session.aclose` — when the window really closes.
+3. `Session.quit` — asked to quit from outside the window (SIGTERM, Ctrl+C: `quit_signals`).
+4. `Session.aclose` — when the window really closes.
 
 Kept out of `app.py` so the app's start-up reads as one short list of hooks.
 """
@@ -77,6 +78,14 @@ class Session:
         if self.number:
             desktop.receive(self.number, ipc.source_of(self.number))
         return desktop
+
+    def quit(self) -> None:
+        """Quit as the tray menu's Quit does: the window closes even when the preferences
+        would keep the app in the tray, and the app shuts down."""
+        if self.desktop is not None:
+            self.desktop.quit()
+        else:
+            self.window.close()
 
     async def aclose(self) -> None:
         if self.links is not None:

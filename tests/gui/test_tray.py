@@ -163,6 +163,23 @@ def test_close_to_tray_can_be_turned_off(
     assert closed == [True]
 
 
+def test_a_quit_from_outside_the_window_is_not_kept_in_the_tray(
+    gui: Gui, desk: DesktopIntegration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM and Ctrl+C (`quit_signals`) quit through the start-up session: nobody is there
+    to bring a window hidden in the tray back."""
+    from dialer.ui.desktop_start import Session
+
+    with_tray(desk, monkeypatch)
+    assert gui.window.settings is not None and gui.window.settings.preferences.close_to_tray
+    session = Session(gui.window, None, False, None, None)
+    session.desktop = desk
+    closed: list[bool] = []
+    gui.window.closed.connect(lambda: closed.append(True))
+    session.quit()
+    assert closed == [True]
+
+
 def test_ctrl_q_quits_even_with_a_tray(
     gui: Gui, desk: DesktopIntegration, monkeypatch: pytest.MonkeyPatch
 ) -> None:
