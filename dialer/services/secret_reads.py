@@ -21,7 +21,7 @@ from typing import TypeVar
 from dialer.domain import CredentialsUnavailable
 from dialer.services.daemon_threads import in_daemon_thread
 
-__all__ = ["STUCK_ADVICE", "WAIT_S", "SecretReads", "in_daemon_thread", "keyring_call"]
+__all__ = ["STUCK_ADVICE", "WAIT_S", "SecretReads", "keyring_call"]
 
 T = TypeVar("T")
 
