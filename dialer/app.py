@@ -91,6 +91,9 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     # not before: the probe loads ctypes (~2 ms), and the few references start-up leaks are
     # nothing next to the thousands True and None hold.
     pyside_fix.install()
+    # A logout or shutdown may end the process with the window still shown: its place too
+    # (the notes: `MainWindow.save_before_session_end`). After the paint: ~0.07 ms.
+    app.commitDataRequest.connect(lambda _manager: memory.remember(window))
     if os.environ.get(EXIT_AFTER_PAINT_ENV) == "1":
         print(f"first-paint {painted_at:.6f}", flush=True)
         return 0

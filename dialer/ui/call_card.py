@@ -319,6 +319,10 @@ class CallCard(QFrame):
         """Hand pending notes over now: the card is going away."""
         self.wrapup.flush()
 
+    def take_pending_notes(self) -> tuple[str, str] | None:
+        """(notes, disposition) typed and not yet handed on; the caller saves them."""
+        return self.wrapup.take_pending()
+
     @property
     def notes_pending(self) -> bool:
         return self.wrapup.pending

@@ -93,5 +93,12 @@ class WrapUp(QWidget):
         self._timer.stop()
         self.changed.emit(*self.state())
 
+    def take_pending(self) -> tuple[str, str] | None:
+        """What was typed and not yet handed on, taken by the caller to save itself."""
+        if not self._timer.isActive():
+            return None
+        self._timer.stop()
+        return self.state()
+
     def _edited(self, *_args: object) -> None:
         self._timer.start()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QMainWindow,
     QPushButton,
@@ -217,8 +218,30 @@ class MainWindow(QMainWindow):
 
         self.guard_view = GuardView(self)  # after the account is known: it judges with it
         self.tasks.refresh_recent()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # a bound slot: gone with the window
+            app.commitDataRequest.connect(self._session_ending)
         self.statusBar().showMessage("Ready", 5000)
         QTimer.singleShot(0, self, self._prepare_call_card)
+
+    def save_before_session_end(self) -> None:
+        """The desktop session is ending (Qt's `commitDataRequest`: a logout or a shutdown,
+        on Windows `WM_QUERYENDSESSION`): the process may be killed as soon as it has
+        answered, with no window closed and no task run, so the notes still being typed are
+        written now, on this thread, rather than by a task after a pause."""
+        self.history.remember()
+        history = self.controller.history if self.controller is not None else None
+        for card in self.call_panel.cards():
+            pending = card.take_pending_notes()
+            if pending is None or history is None:
+                continue
+            try:
+                history.set_notes(card.uuid, *pending)
+            except Exception:  # one call's notes failing must not cost the others theirs
+                log.exception("saving notes as the session ends failed")
+
+    def _session_ending(self, _manager: object) -> None:
+        self.save_before_session_end()
 
     def _prepare_call_card(self) -> None:
         """Import the card's module now and build a spare card on the next idle turn: each is

@@ -183,6 +183,33 @@ def test_add_participant_to_a_connected_call(
     qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
 
 
+def test_notes_being_typed_are_written_at_once_when_the_session_ends(
+    gui: Gui, qtbot: QtBot
+) -> None:
+    """A logout or shutdown (Qt's commitDataRequest, Windows' WM_QUERYENDSESSION) may kill
+    the process as soon as it is answered: the notes are in history when the answer returns,
+    not after the pause and the task that normally save them."""
+    from PySide6.QtCore import SIGNAL
+    from PySide6.QtWidgets import QApplication
+
+    window = gui.window
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    assert app.receivers(SIGNAL("commitDataRequest(QSessionManager&)")) >= 1
+    seen = Recorder(window)
+    line(window, "number_input").setText("+91 98765 40000")  # busy
+    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+    uuid = seen.snapshots[-1].uuid
+    card = card_of(window, uuid)
+    qtbot.keyClicks(find(card, QPlainTextEdit, "call_notes"), "Wants a callback at 5")
+    assert card.notes_pending
+    window.save_before_session_end()  # no event loop turn from here on
+    entry = gui.services.history.get(uuid)
+    assert entry is not None and entry.notes == "Wants a callback at 5"
+    assert not card.notes_pending
+
+
 def test_notes_and_outcome_are_saved_to_history(gui: Gui, qtbot: QtBot) -> None:
     window = gui.window
     seen = Recorder(window)
