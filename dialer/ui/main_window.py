@@ -230,15 +230,7 @@ class MainWindow(QMainWindow):
         answered, with no window closed and no task run, so the notes still being typed are
         written now, on this thread, rather than by a task after a pause."""
         self.history.remember()
-        history = self.controller.history if self.controller is not None else None
-        for card in self.call_panel.cards():
-            pending = card.take_pending_notes()
-            if pending is None or history is None:
-                continue
-            try:
-                history.set_notes(card.uuid, *pending)
-            except Exception:  # one call's notes failing must not cost the others theirs
-                log.exception("saving notes as the session ends failed")
+        self.tasks.save_pending_notes_now()
 
     def _session_ending(self, _manager: object) -> None:
         self.save_before_session_end()
@@ -415,8 +407,6 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _apply_theme(mode: str) -> None:
-        from PySide6.QtWidgets import QApplication
-
         from dialer.ui import theme
 
         app = QApplication.instance()

@@ -224,15 +224,33 @@ class WindowTasks(QObject):
         controller = self.window.controller
         if controller is None:
             return
-        from dialer.domain.errors import DialerError
 
         try:
             await asyncio.to_thread(controller.history.set_notes, uuid, notes, disposition)
-        except (DialerError, OSError) as exc:
-            self.window.statusBar().showMessage(f"Could not save the notes: {exc}", 10000)
-        except Exception as exc:  # sqlite3 errors: a message, not a crash
+        except Exception as exc:
+            self._notes_failed(exc)
+
+    def save_pending_notes_now(self) -> None:
+        """Notes typed and not yet handed on, written on this thread, not by a task: for when
+        no task may run again (the session is ending: `MainWindow.save_before_session_end`)."""
+        controller = self.window.controller
+        if controller is None:
+            return
+        for card in self.window.call_panel.cards():
+            pending = card.take_pending_notes()
+            if pending is None:
+                continue
+            try:
+                controller.history.set_notes(card.uuid, *pending)
+            except Exception as exc:  # one call's notes failing must not cost the others theirs
+                self._notes_failed(exc)
+
+    def _notes_failed(self, exc: Exception) -> None:
+        from dialer.domain.errors import DialerError
+
+        if not isinstance(exc, DialerError | OSError):  # sqlite3 errors: a message, not a crash
             log.exception("saving notes failed")
-            self.window.statusBar().showMessage(f"Could not save the notes: {exc}", 10000)
+        self.window.statusBar().showMessage(f"Could not save the notes: {exc}", 10000)
 
     def remember_caller_id(self, account: str, choice: str) -> None:
         settings = self.window.settings

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QSpinBox, QToolButton
 from pytestqt.qtbot import QtBot
 
 from dialer.domain.models import CallStatus
+from dialer.ui.call_card import CallCard
 from tests.gui.conftest import (
     CALL_TIMEOUT_MS,
     Gui,
@@ -183,6 +184,17 @@ def test_add_participant_to_a_connected_call(
     qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
 
 
+def a_finished_busy_call(gui: Gui, qtbot: QtBot) -> tuple[str, CallCard]:
+    """A sandbox call to a busy number, placed from the window and over: its uuid and card."""
+    window = gui.window
+    seen = Recorder(window)
+    line(window, "number_input").setText("+91 98765 40000")  # busy
+    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
+    uuid = seen.snapshots[-1].uuid
+    return uuid, card_of(window, uuid)
+
+
 def test_notes_being_typed_are_written_at_once_when_the_session_ends(
     gui: Gui, qtbot: QtBot
 ) -> None:
@@ -196,12 +208,7 @@ def test_notes_being_typed_are_written_at_once_when_the_session_ends(
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     assert app.receivers(SIGNAL("commitDataRequest(QSessionManager&)")) >= 1
-    seen = Recorder(window)
-    line(window, "number_input").setText("+91 98765 40000")  # busy
-    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
-    uuid = seen.snapshots[-1].uuid
-    card = card_of(window, uuid)
+    uuid, card = a_finished_busy_call(gui, qtbot)
     qtbot.keyClicks(find(card, QPlainTextEdit, "call_notes"), "Wants a callback at 5")
     assert card.notes_pending
     window.save_before_session_end()  # no event loop turn from here on
@@ -212,12 +219,7 @@ def test_notes_being_typed_are_written_at_once_when_the_session_ends(
 
 def test_notes_and_outcome_are_saved_to_history(gui: Gui, qtbot: QtBot) -> None:
     window = gui.window
-    seen = Recorder(window)
-    line(window, "number_input").setText("+91 98765 40000")  # busy
-    qtbot.mouseClick(button(window, "call_button"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(seen.final, timeout=CALL_TIMEOUT_MS)
-    uuid = seen.snapshots[-1].uuid
-    card = card_of(window, uuid)
+    uuid, card = a_finished_busy_call(gui, qtbot)
     notes = find(card, QPlainTextEdit, "call_notes")
     outcome = find(card, QComboBox, "call_disposition")
     assert outcome.isEditable()
