@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from dialer.ui.guard_view import GuardView
     from dialer.ui.paint_hold import PaintHold
     from dialer.ui.recent import RecentList
-    from dialer.ui.settings_dialog import SettingsDialog
     from dialer.ui.window_keys import WindowKeys
+    from dialer.ui.window_settings import WindowSettings
 
 log = logging.getLogger("dialer.ui")
 
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.recent_list: RecentList | None = None
         #: The pre-dial guard (do-not-call, calling hours, premium numbers), once attached.
         self.guard_view: GuardView | None = None
-        self._settings_dialog: SettingsDialog | None = None
+        self._settings_flow: WindowSettings | None = None
         self._startup_error = ""
         self.tasks = WindowTasks(self)
 
@@ -205,7 +205,9 @@ class MainWindow(QMainWindow):
         from dialer.ui.call_bridge import CallBridge
 
         self._finish_setup()  # a minimized start may never have painted
-        self._apply_theme(settings.preferences.theme)
+        from dialer.ui.window_settings import apply_theme
+
+        apply_theme(settings.preferences.theme)
 
         self.settings = settings
         self.controller = controller
@@ -364,54 +366,22 @@ class MainWindow(QMainWindow):
             self.tasks.label_caller_ids(account.name)
         self.refresh_call_button()
 
+    @property
+    def settings_flow(self) -> WindowSettings:
+        """The settings dialog's flow, made at its first use: nothing of it is needed to paint."""
+        if self._settings_flow is None:
+            from dialer.ui.window_settings import WindowSettings
+
+            self._settings_flow = WindowSettings(self)
+        return self._settings_flow
+
     def open_settings(self) -> None:
-        """Accounts and preferences; loaded on first use, shown without blocking the calls."""
-        if self.settings is None or self.controller is None:
-            self.statusBar().showMessage("Settings open once the dialer has started", 5000)
-            return
-        if self._settings_dialog is not None:
-            self._settings_dialog.raise_()
-            self._settings_dialog.activateWindow()
-            return
-        from dialer.ui.settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.settings.model_copy(deep=True), self.controller.client, self)
-        dialog.settings_saved.connect(self.apply_settings)
-        dialog.finished.connect(self._settings_closed)
-        self._settings_dialog = dialog
-        dialog.open()
-
-    def _settings_closed(self, _result: int) -> None:
-        dialog, self._settings_dialog = self._settings_dialog, None
-        if dialog is not None:
-            dialog.deleteLater()
+        """Accounts and preferences (`window_settings`)."""
+        self.settings_flow.open()
 
     def apply_settings(self, settings: object) -> None:
-        """New settings from the dialog: accounts, caller IDs, region and theme follow at once;
-        calls in progress go on with the accounts they were placed with."""
-        from dialer.settings import Settings
-
-        if not isinstance(settings, Settings) or self.controller is None:
-            return
-        self.settings = settings
-        self.controller.settings = settings
-        forget = getattr(self.controller, "forget_secret", None)
-        if callable(forget):  # a changed secret must be read again from the keyring
-            for account in settings.accounts:
-                forget(account.name)
-        self._apply_theme(settings.preferences.theme)
-        self.entry.set_region(settings.preferences.default_region)
-        self.picker.set_settings(settings)
-        self.statusBar().showMessage("Settings saved", 5000)
-        self.settings_applied.emit(settings)
-
-    @staticmethod
-    def _apply_theme(mode: str) -> None:
-        from dialer.ui import theme
-
-        app = QApplication.instance()
-        if isinstance(app, QApplication) and mode in ("system", "light", "dark"):
-            theme.ensure_applied(app, mode)  # type: ignore[arg-type]
+        """New settings from the dialog, in force at once (`window_settings`)."""
+        self.settings_flow.apply(settings)
 
     def _refresh_tab_order(self) -> None:
         if self.keys is not None:

@@ -137,12 +137,12 @@ def test_saving_restarts_the_windows_listener_on_the_new_port(gui: Gui) -> None:
         """Save through the dialog, then wait for the listener's restart to finish."""
         done = holder.applied + 1
         window.open_settings()
-        dialog = window._settings_dialog
+        dialog = window.settings_flow.dialog
         assert isinstance(dialog, SettingsDialog)
         find(dialog, QCheckBox, "callbackListenerCheck").setChecked(on)
         find(dialog, QSpinBox, "callbackPortSpin").setValue(port)
         qtbot.mouseClick(find(dialog, QPushButton, "settings_save"), Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window._settings_dialog is None, timeout=10000)
+        qtbot.waitUntil(lambda: window.settings_flow.dialog is None, timeout=10000)
         qtbot.waitUntil(lambda: holder.applied == done, timeout=10000)
 
     try:

@@ -350,15 +350,15 @@ def test_settings_button_opens_the_dialog_and_saving_reloads_accounts(
     assert accounts.currentText() == "sandbox"  # the shown account stays selected
     assert window.controller.settings is new
     dialog.close()
-    qtbot.waitUntil(lambda: window._settings_dialog is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.settings_flow.dialog is None, timeout=5000)
 
     window.activateWindow()
     qtbot.keyClick(
         line(window, "number_input"), Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier
     )
-    qtbot.waitUntil(lambda: window._settings_dialog is not None, timeout=5000)
-    assert window._settings_dialog is not None
-    window._settings_dialog.close()
+    qtbot.waitUntil(lambda: window.settings_flow.dialog is not None, timeout=5000)
+    assert window.settings_flow.dialog is not None
+    window.settings_flow.dialog.close()
 
 
 # --- start-up -------------------------------------------------------------------------------------
