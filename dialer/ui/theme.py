@@ -155,10 +155,14 @@ def resolve(mode: Mode) -> Resolved:
     """ "system" asks Qt for the OS colour scheme; when it cannot tell, dark (the designed look)."""
     if mode != "system":
         return mode
+    return "light" if _os_prefers_light() else "dark"
+
+
+def _os_prefers_light() -> bool:
+    """The OS's answer; a desktop that does not say (many X11 ones, offscreen) reads as dark."""
     from PySide6.QtCore import Qt
 
-    scheme = QGuiApplication.styleHints().colorScheme()
-    return "light" if scheme == Qt.ColorScheme.Light else "dark"
+    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Light
 
 
 def current() -> Resolved | None:

@@ -13,8 +13,9 @@ The file is `window.ini` (QSettings, INI) in Qt's per-user configuration folder 
 the settings folder on Linux and Windows (`~/.config/dialer`, `%LOCALAPPDATA%\\dialer`),
 `~/Library/Preferences/dialer` on macOS; under `DIALER_HOME/config` when that is set. It is a
 hint and is read as one: a missing, unreadable or foreign file starts the window at its
-default size and in the dark sheet, and `restoreGeometry` brings a window whose screen is
-gone (a docking station unplugged) back onto one that exists.
+default size and in the theme the OS asks for (`app.run` pays the ~12 ms that once), and
+`restoreGeometry` brings a window whose screen is gone (a docking station unplugged) back
+onto one that exists.
 
 The history window keeps its place in the same file (section `history`), read when it first
 opens and written when it hides or the app quits with it open.

@@ -182,6 +182,8 @@ from dialer.ui import theme
 qapp = QApplication([])
 seen = {{}}
 real_wait = app._wait_for_first_paint
+if {os_light!r}:  # what a light desktop answers (offscreen Qt cannot be told)
+    theme._os_prefers_light = lambda: True
 
 def wait(window):
     real_wait(window)
@@ -211,15 +213,15 @@ def test_the_next_start_paints_in_place_and_in_the_last_theme(tmp_path: Path) ->
         "h": PLACE.height(),
     }
     first = fresh_python(
-        START_TWICE.format(first=True, **values),
+        START_TWICE.format(first=True, os_light=False, **values),
         env={**env, "DIALER_EXIT_AFTER_PAINT": "1"},
         cwd=ROOT,
     )
-    assert "'light': False" in first  # nothing remembered yet: the dark start-up sheet
+    assert "'light': False" in first  # nothing remembered, an OS that does not say: dark
     assert (tmp_path / "config" / FILE_NAME).exists()
 
     second = fresh_python(
-        START_TWICE.format(first=False, **values),
+        START_TWICE.format(first=False, os_light=False, **values),
         env={**env, "DIALER_EXIT_AFTER_PAINT": "1"},
         cwd=ROOT,
     )
@@ -227,6 +229,29 @@ def test_the_next_start_paints_in_place_and_in_the_last_theme(tmp_path: Path) ->
     assert f"'geometry': {rect}" in second
     assert "'light': True" in second
     assert "'heavy': []" in second
+
+
+def test_a_first_start_on_a_light_desktop_paints_light_from_the_first_frame(
+    tmp_path: Path,
+) -> None:
+    """No window.ini yet: the OS is asked before the first paint, and what it said is what the
+    next start remembers (a dark desktop's first start is the test above; each start here
+    ends as a quit does, writing window.ini)."""
+    env = {**os.environ, "DIALER_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    values = {"light_bg": theme._LIGHT[style.BG], "x": 0, "y": 0, "w": 0, "h": 0}
+    first = fresh_python(
+        START_TWICE.format(first=False, os_light=True, **values),
+        env={**env, "DIALER_EXIT_AFTER_PAINT": "1"},
+        cwd=ROOT,
+    )
+    assert "'light': True" in first
+
+    second = fresh_python(  # the OS stops saying: the theme shown last is what paints
+        START_TWICE.format(first=False, os_light=False, **values),
+        env={**env, "DIALER_EXIT_AFTER_PAINT": "1"},
+        cwd=ROOT,
+    )
+    assert "'light': True" in second
 
 
 def test_the_history_window_keeps_its_own_place_beside_the_main_one(
