@@ -51,13 +51,14 @@ def run(number: str | None = None, minimized: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from dialer.ui import style
+    from dialer.ui.application import Application
     from dialer.ui.main_window import MainWindow
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else None
     created = app is None
     if app is None:
-        app = QApplication(sys.argv[:1] + style.STYLE_ARGS)
+        app = Application(sys.argv[:1] + style.STYLE_ARGS)
     app.setApplicationName("dialer")
     app.setApplicationDisplayName("Dialer")
     app.setDesktopFileName("dialer")
@@ -213,7 +214,7 @@ async def _serve(
         return 0
     from dialer.ui import quit_signals
 
-    quit_signals.install(desktop.quit)  # SIGTERM, Ctrl+C: as the tray's Quit
+    quit_signals.install(desktop.quit)  # SIGTERM, Ctrl+C, macOS's Quit: as the tray's Quit
     services: Services | None = None
     recovered = None
     callbacks = None

@@ -7,7 +7,8 @@
 2. `Session.attach` — once the services are up: tray, clipboard, shortcut, notifications,
    the requests held meanwhile, and the number this launch brought (asked about like any
    number from outside).
-3. `Session.quit` — asked to quit from outside the window (SIGTERM, Ctrl+C: `quit_signals`).
+3. `Session.quit` — asked to quit from outside the window (SIGTERM, Ctrl+C, the platform's
+   quit request such as macOS's Quit: `quit_signals`).
 4. `Session.aclose` — when the window really closes.
 
 Kept out of `app.py` so the app's start-up reads as one short list of hooks.

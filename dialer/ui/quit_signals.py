@@ -10,6 +10,9 @@ nobody is there to bring it back) and the app shuts down as it always does. A se
 while that runs is Python's again (Ctrl+C twice forces the exit).
 
 Not on Windows, where asyncio has no signal handlers (a console's Ctrl+C there is Python's).
+
+The platform's own quit request (macOS's Quit and logout, `QCoreApplication.quit()`) takes
+the same path: `install` hands it to the app's `Application` (`ui/application.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def install(quit_app: Callable[[], None]) -> list[signal.Signals]:
-    """Call `quit_app` on the first SIGINT or SIGTERM; returns the signals it took over."""
+    """Call `quit_app` on the first SIGINT or SIGTERM, or the platform's first quit request;
+    returns the signals it took over."""
+    _take_quit_requests(quit_app)
     loop = asyncio.get_running_loop()
     taken: list[signal.Signals] = []
 
@@ -44,3 +49,24 @@ def install(quit_app: Callable[[], None]) -> list[signal.Signals]:
             continue
         taken.append(sig)
     return taken
+
+
+def _take_quit_requests(quit_app: Callable[[], None]) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from dialer.ui.application import Application
+
+    app = QCoreApplication.instance()
+    if not isinstance(app, Application):  # a QApplication made by someone else (a test, a host)
+        return
+    asked = False
+
+    def requested() -> None:
+        nonlocal asked
+        if asked:  # asked again while quitting (a second Cmd+Q): already under way
+            return
+        asked = True
+        log.info("the system asked to quit: quitting")
+        quit_app()
+
+    app.quit_request = requested

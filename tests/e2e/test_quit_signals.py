@@ -1,8 +1,9 @@
-"""SIGTERM (a session ending) and Ctrl+C quit the real app the way Quit does, not mid-flight.
+"""SIGTERM (a session ending), Ctrl+C and the platform's quit request (macOS's Quit and logout,
+`QCoreApplication.quit()`) quit the real app the way Quit does, not mid-flight.
 
 Proof that the whole shutdown ran: the exit status is 0, nothing is printed (no traceback),
-the log says which signal asked, and the window's place was saved (`window.ini`, written when
-the window closes), which a process killed on the spot never writes.
+the log says what asked, and the window's place was saved (`window.ini`, written when the
+window closes), which a process killed on the spot never writes.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.running_app import Apps, running_apps
+from tests.e2e.running_app import Apps, app_env, running_apps
+from tests.support.fresh_python import fresh_python
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
 
 @pytest.fixture
@@ -24,6 +26,7 @@ def apps(tmp_path: Path, dialer_home: Path) -> Iterator[Apps]:
     yield from running_apps(tmp_path, dialer_home)
 
 
+@posix_only
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_quits_through_the_app_s_own_shutdown(
     apps: Apps, dialer_home: Path, signum: signal.Signals
@@ -38,3 +41,40 @@ def test_a_signal_quits_through_the_app_s_own_shutdown(
     assert memory.is_file()
     log = (dialer_home / "state" / "logs" / "dialer.log").read_text(encoding="utf-8")
     assert f"{signum.name} received: quitting" in log
+
+
+ASK_TO_QUIT = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from dialer import app
+
+real_wait = app._wait_for_first_paint
+
+
+def ask_when_ready(window):
+    if window.controller is None:
+        QTimer.singleShot(50, lambda: ask_when_ready(window))
+        return
+    QTimer.singleShot(300, QApplication.quit)  # what macOS's Quit reaches Qt as
+    QTimer.singleShot(400, QApplication.quit)  # the agent presses Cmd+Q again
+
+
+def wait(window):
+    real_wait(window)
+    ask_when_ready(window)
+
+
+app._wait_for_first_paint = wait
+print("run returned", app.run(None), flush=True)
+"""
+
+
+def test_the_platform_s_quit_request_quits_through_the_app_s_own_shutdown(
+    tmp_path: Path, dialer_home: Path
+) -> None:
+    """Qt's own answer left the event loop before the shutdown had run: a traceback, status 1."""
+    out = fresh_python(ASK_TO_QUIT, env=app_env(dialer_home, None, TMPDIR=str(tmp_path)))
+    assert out == "run returned 0\n"
+    assert (dialer_home / "config" / "window.ini").is_file()
+    log = (dialer_home / "state" / "logs" / "dialer.log").read_text(encoding="utf-8")
+    assert log.count("the system asked to quit: quitting") == 1
