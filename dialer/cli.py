@@ -28,6 +28,14 @@ from dialer import __version__
 if TYPE_CHECKING:
     import argparse
 
+#: `dialer call`'s exit status, which scripts and CRMs branch on (also in README.md).
+CALL_EXIT_CODES = """exit status:
+  0  the provider accepted the call (with --wait: it reached a final status)
+  1  the provider refused it, or the network failed
+  2  bad input or a refused pre-check (do-not-call, calling hours): nothing was sent
+  3  --timeout expired, or the outcome is unknown: check before redialing
+"""
+
 SUBCOMMANDS = ("call", "accounts", "history", "sandbox", "kazoo", "check", "dnc", "hours", "listen")
 
 
@@ -62,13 +70,28 @@ def _command_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dialer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    call = sub.add_parser("call", help="place a call")
-    call.add_argument("number")
-    call.add_argument("--account", metavar="NAME")
-    call.add_argument("--from", dest="caller_id", metavar="CALLER_ID")
+    call = sub.add_parser(
+        "call",
+        help="place a call",
+        description="Place a call: the provider rings the agent's phone, then the number.",
+        epilog=CALL_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    call.add_argument("number", help="the number to call (any format), or a tel: URI")
+    call.add_argument(
+        "--account", metavar="NAME", help="the account to call with (default: the default one)"
+    )
+    call.add_argument(
+        "--from",
+        dest="caller_id",
+        metavar="CALLER_ID",
+        help="the caller ID the customer sees (default: the account's first)",
+    )
     call.add_argument("--wait", action="store_true", help="follow the call until it ends")
     call.add_argument("--timeout", type=float, metavar="S", help="stop waiting after S seconds")
-    call.add_argument("--json", action="store_true")
+    call.add_argument(
+        "--json", action="store_true", help="print the result as one JSON object (for scripts)"
+    )
     call.add_argument(
         "--force",
         action="store_true",
@@ -95,8 +118,12 @@ def _command_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", help="show call history")
     history.add_argument("--limit", type=int, help="at most N calls (default 50; --csv: all)")
-    history.add_argument("--search", metavar="TEXT")
-    history.add_argument("--json", action="store_true")
+    history.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="a number, however written (4+ digits), or words of notes, outcome or account",
+    )
+    history.add_argument("--json", action="store_true", help="the calls as JSON")
     history.add_argument("--csv", metavar="FILE", help="write the calls to FILE as CSV")
     history.add_argument(
         "--sync", action="store_true", help="first merge the providers' own call history"
@@ -126,9 +153,9 @@ def _command_parser() -> argparse.ArgumentParser:
 def _guard_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The pre-dial guard's commands (`dialer.guard`): check, dnc, hours."""
     check = sub.add_parser("check", help="what calling a number would do, without calling")
-    check.add_argument("number")
-    check.add_argument("--account", metavar="NAME")
-    check.add_argument("--json", action="store_true")
+    check.add_argument("number", help="the number (any format), or a tel: URI")
+    check.add_argument("--account", metavar="NAME", help="the account it would be called with")
+    check.add_argument("--json", action="store_true", help="the verdict as JSON")
 
     dnc = sub.add_parser("dnc", help="the local do-not-call list")
     act = dnc.add_subparsers(dest="action", required=True)

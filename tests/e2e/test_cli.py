@@ -34,6 +34,20 @@ def test_version(dialer_home: Path) -> None:
     assert result.stdout.strip() == f"dialer {__version__}"
 
 
+def test_call_help_gives_the_exit_statuses_the_command_uses(dialer_home: Path) -> None:
+    """Scripts branch on them: the help, the README and the command say the same."""
+    from dialer.commands import call
+
+    result = dialer("call", "--help", home=dialer_home)
+    assert result.returncode == 0
+    statuses = result.stdout.split("exit status:")[1]
+    codes = {call.EXIT_OK, call.EXIT_REFUSED, call.EXIT_INPUT, call.EXIT_UNKNOWN}
+    assert {int(line.split()[0]) for line in statuses.strip().splitlines()} == codes
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "`dialer call` exits 0 when the provider accepted the call" in readme
+    assert all(f", {code} " in readme.replace("\n", " ") for code in sorted(codes)[1:])
+
+
 def test_call_wait_json_then_history(dialer_home: Path) -> None:
     result = dialer(
         "call", "+91 98765 43210", "--account", "sandbox", "--wait", "--json", home=dialer_home
