@@ -1,4 +1,4 @@
-"""The app's QApplication: a quit the platform asks for goes the app's own way.
+"""The app's QApplication: what the platform asks of the app itself goes the app's own way.
 
 macOS asks a running app to quit through Qt as `QEvent.Quit`: the app menu's Quit (Cmd+Q),
 the Dock's Quit, a logout or shutdown; every platform does the same for
@@ -14,6 +14,10 @@ event is accepted, which tells macOS the quit is under way; the process then end
 `main`, as Qt's Cocoa integration expects of an accepting app. Before that (the first paint,
 the single-instance claim), Qt's default stands.
 
+macOS also hands the app the tel: and callto: links clicked anywhere as `QFileOpenEvent`s to
+the application (Launch Services starts no second process): `open_request` takes them
+(`open_events.OpenEventCatcher`); what it declines goes on to Qt.
+
 Only events sent to the application object itself reach `event`: an application-wide event
 filter would run Python for every event of every widget (measured: a quarter slower layout).
 """
@@ -22,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QUrl
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 __all__ = ["Application"]
 
 _QUIT = QEvent.Type.Quit
+_FILE_OPEN = QEvent.Type.FileOpen
 
 
 class Application(QApplication):
@@ -35,11 +41,20 @@ class Application(QApplication):
         super().__init__(argv)
         #: Called instead of Qt's default when the platform asks the app to quit.
         self.quit_request: Callable[[], None] | None = None
+        #: Offered each URL the platform asks the app to open; True when it took it.
+        self.open_request: Callable[[QUrl], bool] | None = None
 
     def event(self, event: QEvent) -> bool:
-        handler = self.quit_request
-        if handler is not None and event.type() == _QUIT:
+        kind = event.type()
+        if kind == _QUIT and self.quit_request is not None:
             event.accept()
-            handler()
+            self.quit_request()
+            return True
+        if (
+            kind == _FILE_OPEN
+            and self.open_request is not None
+            and isinstance(event, QFileOpenEvent)
+            and self.open_request(event.url())
+        ):
             return True
         return super().event(event)

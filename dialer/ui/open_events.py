@@ -1,53 +1,54 @@
 """tel: and callto: links that the OS hands to the running app as open events (macOS).
 
 On macOS a clicked link does not start a second process: Launch Services sends the URL to
-the app bundle, which Qt delivers as a QFileOpenEvent, possibly before the window has even
-painted. This catcher is installed on the application right away (it needs only QtCore,
-already loaded) and holds the links until the desktop integration takes them.
+the app bundle, which Qt delivers to the application object as a QFileOpenEvent, possibly
+before the window has even painted. The catcher takes them from the app's `Application`
+right away and holds them until the desktop integration takes them.
 
-Only on macOS: an application-wide filter written in Python runs for every event of every
-object, and Qt still calls it while PySide tears the objects down at exit, which crashes.
-It is removed again (`close`) before the app ends.
+Taken in `Application.event`, never with an application-wide event filter: a filter written
+in Python runs for every event of every object (a quarter slower layout, measured), and Qt
+still calls it while PySide tears the objects down at exit, which crashes. Other platforms
+send no open events; the hook costs nothing there.
 """
 
 from __future__ import annotations
 
-import sys
+from PySide6.QtCore import QObject, QUrl, Signal
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QFileOpenEvent
+from dialer.ui.application import Application
 
 SCHEMES = ("tel", "callto")
 
 
 class OpenEventCatcher(QObject):
-    """`link_opened(url)` for each tel:/callto: open event, once `release()` was called."""
+    """`link_opened(url)` for each tel:/callto: open event, once `release()` was called.
+
+    With a QApplication the app did not create (a host, a test's), there is nothing to
+    catch: only `Application` hands its open events over."""
 
     link_opened = Signal(str)
 
-    def __init__(self, app: QObject, platform: str = sys.platform) -> None:
+    def __init__(self, app: QObject) -> None:
         super().__init__(app)
         self._held: list[str] | None = []
-        self._app: QObject | None = None
-        if platform == "darwin":
-            self._app = app
-            app.installEventFilter(self)
+        self._app = app if isinstance(app, Application) else None
+        if self._app is not None:
+            self._app.open_request = self.take
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
-            url = event.url()
-            if url.scheme().lower() in SCHEMES:
-                link = url.toString()
-                if self._held is not None:
-                    self._held.append(link)
-                else:
-                    self.link_opened.emit(link)
-                return True
-        return super().eventFilter(watched, event)
+    def take(self, url: QUrl) -> bool:
+        """True for a tel:/callto: link (held or passed on); anything else is not ours."""
+        if url.scheme().lower() not in SCHEMES:
+            return False
+        link = url.toString()
+        if self._held is not None:
+            self._held.append(link)
+        else:
+            self.link_opened.emit(link)
+        return True
 
     def close(self) -> None:
         if self._app is not None:
-            self._app.removeEventFilter(self)
+            self._app.open_request = None
             self._app = None
 
     def release(self) -> None:
