@@ -55,7 +55,6 @@ class DesktopIntegration(QObject):
         assert isinstance(app, QApplication)
         self.app = app
         self.tray = Tray(self, window)
-        self.tray_shown = False
         self.notifier = Notifier(window, self)
         self.watcher = ClipboardWatcher(app.clipboard(), "IN", self)
         self.hint = ClipboardHint()
@@ -102,8 +101,8 @@ class DesktopIntegration(QObject):
     def attach(self, settings: Settings) -> None:
         """Services are up: apply the preferences and ask about what arrived while starting."""
         self.apply_settings(settings)
-        self.tray_shown = self.tray.show()
-        self.notifier.set_tray(self.tray.icon if self.tray_shown else None)
+        self.tray.show()
+        self.notifier.set_tray(self.tray.icon)
         if self.window.bridge is not None:
             self.window.bridge.snapshot.connect(self._on_snapshot)
         self.refresh_recent()
@@ -167,6 +166,7 @@ class DesktopIntegration(QObject):
             "consent_open": consent is not None and consent.isVisible(),
             "consent_number": consent.parsed.e164 if consent is not None else None,
             "ready": self.window.controller is not None,
+            "tray": self.tray.visible,
         }
 
     # --- numbers from outside -------------------------------------------------------------
@@ -225,7 +225,7 @@ class DesktopIntegration(QObject):
             self.dial_now(found.e164)
             return
         self.hint.offer(found)
-        if self.tray_shown and not self.window.isActiveWindow():
+        if self.tray.visible and not self.window.isActiveWindow():
             self._offered = found.e164
             self.tray.icon.showMessage(
                 "Phone number copied", f"Click to call {found.international}"
@@ -288,7 +288,7 @@ class DesktopIntegration(QObject):
 
     def start_hidden(self) -> None:
         """Start minimized: into the tray where there is one, else to the taskbar."""
-        if self.tray_shown:
+        if self.tray.visible:
             self.window.hide()
             self.tray.set_window_shown(False)
         else:
@@ -348,11 +348,7 @@ class DesktopIntegration(QObject):
     def _keep_running(self) -> bool:
         prefs = self.prefs
         return (
-            not self._quitting
-            and prefs is not None
-            and prefs.close_to_tray
-            and self.tray_shown
-            and self.tray.visible
+            not self._quitting and prefs is not None and prefs.close_to_tray and self.tray.visible
         )
 
     # --- plumbing ---------------------------------------------------------------------------

@@ -93,7 +93,12 @@ class Notifier(QObject):
 
     def notify(self, kind: str, title: str, body: str) -> None:
         tray = self.tray
-        if tray is not None and tray.isVisible() and QSystemTrayIcon.supportsMessages():
+        if (
+            tray is not None
+            and tray.isVisible()
+            and QSystemTrayIcon.isSystemTrayAvailable()  # shown, but no tray up yet or now
+            and QSystemTrayIcon.supportsMessages()
+        ):
             icon = (
                 QSystemTrayIcon.MessageIcon.Warning
                 if kind in ("failed", "missed")

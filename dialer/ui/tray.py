@@ -35,6 +35,10 @@ LIVE_WORDS = {
 }
 
 
+#: Qt platforms that draw nowhere: never a tray.
+HEADLESS_PLATFORMS = ("offscreen", "minimal")
+
+
 def tray_available() -> bool:
     return QSystemTrayIcon.isSystemTrayAvailable()
 
@@ -97,19 +101,26 @@ class Tray(QObject):
 
     # --- what the integration tells it -----------------------------------------------------
 
-    def show(self) -> bool:
-        """Show the icon where the desktop has a tray; False where it has none."""
-        if not tray_available():
-            return False
-        self.icon.show()
-        return True
+    def show(self) -> None:
+        """Show the icon, even where no tray is up yet.
+
+        At login the app may start (autostart) before the panel that hosts the tray: Qt adds
+        a shown icon once a tray appears (X11's tray selection; Windows re-adds icons when
+        Explorer's taskbar comes back). Asking first and showing only where a tray was up
+        left such an agent with no icon for the whole day. Not on Qt's headless platforms,
+        which have no tray to wait for (and warn about the attempt)."""
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
+            self.icon.show()
 
     def hide(self) -> None:
         self.icon.hide()
 
     @property
     def visible(self) -> bool:
-        return self.icon.isVisible()
+        """In a tray the agent can click right now: asked live, as a tray may come later."""
+        return self.icon.isVisible() and tray_available()
 
     def set_window_shown(self, shown: bool) -> None:
         self.toggle_action.setText("Hide Dialer" if shown else "Show Dialer")

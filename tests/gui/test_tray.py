@@ -56,7 +56,6 @@ def final(gui: Gui) -> bool:
 def with_tray(desk: DesktopIntegration, monkeypatch: pytest.MonkeyPatch) -> None:
     """Act as on a desktop with a tray host (offscreen and Xvfb have none)."""
     monkeypatch.setattr(tray_mod.Tray, "visible", property(lambda self: True))
-    desk.tray_shown = True
 
 
 def test_the_tray_menu_has_every_named_action(desk: DesktopIntegration) -> None:
@@ -64,7 +63,8 @@ def test_the_tray_menu_has_every_named_action(desk: DesktopIntegration) -> None:
     assert desk.tray.icon.objectName() == "tray_icon"
     assert isinstance(desk.tray.icon, QSystemTrayIcon)
     assert not QSystemTrayIcon.isSystemTrayAvailable()  # offscreen
-    assert desk.tray_shown is False
+    assert desk.tray.visible is False
+    assert not desk.tray.icon.isVisible()  # not even asked for: offscreen never has a tray
     assert not action(desk, "tray_hangup").isEnabled()  # no call yet
     for act in desk.tray.actions().values():
         assert act.text()
