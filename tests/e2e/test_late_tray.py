@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.running_app import app_env
+from tests.support.app_script import app_script
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux")
@@ -23,53 +24,37 @@ pytestmark = pytest.mark.skipif(
 
 FAKE_TRAY = Path(__file__).resolve().parents[1] / "support" / "fake_tray.py"
 
-LATE_TRAY = """
-import subprocess, sys, threading
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from dialer import app
-from dialer.ui.desktop import DesktopIntegration
+LATE_TRAY = app_script(
+    """
+    import subprocess, sys, threading
 
-real_wait = app._wait_for_first_paint
-host = []
-said = []  # the tray host's lines
+    host = []
+    said = []  # the tray host's lines
 
 
-def desktop(window):
-    desk = window.findChild(DesktopIntegration)
-    return desk if desk is not None and desk.prefs is not None else None
+    def up(window):
+        desk = desktop(window)
+        print("tray before the host:", desk.tray.visible, desk.state()["tray"], flush=True)
+        host.append(subprocess.Popen([sys.executable, FAKE], stdout=subprocess.PIPE, text=True))
+        threading.Thread(target=lambda: said.extend(host[0].stdout), daemon=True).start()
+        docked(window, 200)
 
 
-def up(window):
-    desk = desktop(window)
-    if desk is None:
-        QTimer.singleShot(50, lambda: up(window))
-        return
-    print("tray before the host:", desk.tray.visible, desk.state()["tray"], flush=True)
-    host.append(subprocess.Popen([sys.executable, {fake!r}], stdout=subprocess.PIPE, text=True))
-    threading.Thread(target=lambda: said.extend(host[0].stdout), daemon=True).start()
-    docked(window, 200)
+    def docked(window, tries):
+        if not any(line.startswith("dock request") for line in said) and tries:
+            QTimer.singleShot(50, lambda: docked(window, tries - 1))
+            return
+        desk = desktop(window)
+        print("host:", [line.split()[0] for line in said], flush=True)
+        print("tray after the host:", desk.tray.visible, desk.state()["tray"], flush=True)
+        QApplication.quit()
 
 
-def docked(window, tries):
-    if not any(line.startswith("dock request") for line in said) and tries:
-        QTimer.singleShot(50, lambda: docked(window, tries - 1))
-        return
-    desk = desktop(window)
-    print("host:", [line.split()[0] for line in said], flush=True)
-    print("tray after the host:", desk.tray.visible, desk.state()["tray"], flush=True)
-    QApplication.quit()
-
-
-def wait(window):
-    real_wait(window)
-    up(window)
-
-
-app._wait_for_first_paint = wait
-print("run returned", app.run(None), flush=True)
-host[0].terminate()
-"""
+    after_paint(lambda window: once_ready(window, up))
+    run()
+    host[0].terminate()
+    """
+)
 
 
 def test_an_icon_shown_before_any_tray_is_docked_when_one_comes_up(
@@ -79,7 +64,7 @@ def test_an_icon_shown_before_any_tray_is_docked_when_one_comes_up(
     for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):  # no D-Bus tray: the X11 one alone
         env.pop(var, None)
     result = subprocess.run(
-        ["xvfb-run", "-a", sys.executable, "-c", LATE_TRAY.format(fake=str(FAKE_TRAY))],
+        ["xvfb-run", "-a", sys.executable, "-c", f"FAKE = {str(FAKE_TRAY)!r}\n" + LATE_TRAY],
         env=env,
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,

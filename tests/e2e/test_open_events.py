@@ -7,46 +7,43 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.running_app import app_env
+from tests.support.app_script import app_script
 from tests.support.fresh_python import fresh_python
 
-CLICKED = """
-from PySide6.QtCore import QCoreApplication, QTimer, QUrl
-from PySide6.QtGui import QFileOpenEvent
-from PySide6.QtWidgets import QApplication
-from dialer import app
-from dialer.ui.desktop import DesktopIntegration
-
-real_wait = app._wait_for_first_paint
+CLICKED = app_script(
+    """
+    from PySide6.QtCore import QCoreApplication, QUrl
+    from PySide6.QtGui import QFileOpenEvent
 
 
-def click(url):
-    QCoreApplication.sendEvent(QApplication.instance(), QFileOpenEvent(QUrl(url)))
+    def click(url):
+        QCoreApplication.sendEvent(QApplication.instance(), QFileOpenEvent(QUrl(url)))
 
 
-def when(window, wanted, then):
-    desk = window.findChild(DesktopIntegration)
-    state = desk.state() if desk is not None else {}
-    if state.get("consent_number") != wanted:
-        QTimer.singleShot(50, lambda: when(window, wanted, then))
-        return
-    print({k: state[k] for k in ("number", "consent_open", "consent_number")}, flush=True)
-    then()
+    def when(window, wanted, then):
+        desk = desktop(window)
+        state = desk.state() if desk is not None else {}
+        if state.get("consent_number") != wanted:
+            QTimer.singleShot(50, lambda: when(window, wanted, then))
+            return
+        print({k: state[k] for k in ("number", "consent_open", "consent_number")}, flush=True)
+        then()
 
 
-def wait(window):
-    real_wait(window)
-    click("tel:+91-98765-43210")  # before the services: held, then asked about
-    when(window, "+919876543210", lambda: second(window))
+    def painted(window):
+        click("tel:+91-98765-43210")  # before the services: held, then asked about
+        when(window, "+919876543210", lambda: second(window))
 
 
-def second(window):
-    click("callto:+14155550123")
-    when(window, "+14155550123", QApplication.quit)
+    def second(window):
+        click("callto:+14155550123")
+        when(window, "+14155550123", QApplication.quit)
 
 
-app._wait_for_first_paint = wait
-print("run returned", app.run(None), flush=True)
-"""
+    after_paint(painted)
+    run()
+    """
+)
 
 
 def test_links_the_os_opens_reach_the_window_and_are_asked_about(

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.running_app import Apps, app_env, running_apps
+from tests.support.app_script import app_script
 from tests.support.fresh_python import fresh_python
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
@@ -43,30 +44,17 @@ def test_a_signal_quits_through_the_app_s_own_shutdown(
     assert f"{signum.name} received: quitting" in log
 
 
-ASK_TO_QUIT = """
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from dialer import app
-
-real_wait = app._wait_for_first_paint
-
-
-def ask_when_ready(window):
-    if window.controller is None:
-        QTimer.singleShot(50, lambda: ask_when_ready(window))
-        return
-    QTimer.singleShot(300, QApplication.quit)  # what macOS's Quit reaches Qt as
-    QTimer.singleShot(400, QApplication.quit)  # the agent presses Cmd+Q again
+ASK_TO_QUIT = app_script(
+    """
+    def ask(window):
+        QTimer.singleShot(300, QApplication.quit)  # what macOS's Quit reaches Qt as
+        QTimer.singleShot(400, QApplication.quit)  # the agent presses Cmd+Q again
 
 
-def wait(window):
-    real_wait(window)
-    ask_when_ready(window)
-
-
-app._wait_for_first_paint = wait
-print("run returned", app.run(None), flush=True)
-"""
+    after_paint(lambda window: once_ready(window, ask))
+    run()
+    """
+)
 
 
 def test_the_platform_s_quit_request_quits_through_the_app_s_own_shutdown(
