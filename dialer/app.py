@@ -33,6 +33,7 @@ FIRST_PAINT_TIMEOUT_MS = 3000
 #: Modules the services need, imported off the GUI thread after the first paint.
 _SERVICE_MODULES = (
     "httpx",
+    "dialer.http_client",
     "dialer.settings",
     "dialer.numbers",
     "dialer.providers.registry",
@@ -159,10 +160,8 @@ async def start_services(window: MainWindow) -> Services:
 
     await asyncio.to_thread(import_all)
 
-    import httpx
-
+    from dialer import http_client, paths
     from dialer import log as dialer_log
-    from dialer import paths
     from dialer import settings as settings_mod
     from dialer.services.calls import CallController
     from dialer.services.history import HistoryStore
@@ -175,7 +174,7 @@ async def start_services(window: MainWindow) -> Services:
     resolve_names_on_daemon_threads()  # quitting never waits on a DNS server that is down
     # On a worker thread: creating the client builds its TLS context, which reads the whole
     # CA bundle (~20-40 ms) and would freeze the just-painted window.
-    client = await asyncio.to_thread(httpx.AsyncClient)
+    client = await asyncio.to_thread(http_client.async_client)
     window.attach(settings, CallController(settings, history, client))
     return Services(client=client, history=history)
 

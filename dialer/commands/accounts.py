@@ -189,14 +189,14 @@ def _test(ns: argparse.Namespace) -> int:
 
 
 async def _test_async(name: str) -> int:
-    import httpx
 
+    from dialer import http_client
     from dialer.services.calls import build_provider
 
     conf = settings_mod.load()
     if not conf.has_account(name):
         raise ConfigError(f"no account named {name!r}")
-    async with httpx.AsyncClient() as client:
+    async with http_client.async_client() as client:
         summary = await build_provider(conf.account(name), client).test_connection()
         print(f"{name}: {summary}")
         await _test_callback(client, conf, conf.account(name))

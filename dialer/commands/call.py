@@ -46,9 +46,7 @@ def run(ns: argparse.Namespace) -> int:
 
 
 async def _run(ns: argparse.Namespace) -> int:
-    import httpx
-
-    from dialer import paths, settings
+    from dialer import http_client, paths, settings
     from dialer.services.calls import CallController
     from dialer.services.history import HistoryStore
 
@@ -57,7 +55,7 @@ async def _run(ns: argparse.Namespace) -> int:
     last: dict[str, CallSnapshot] = {}
     owner: OwnerFile | None = None
     try:
-        async with httpx.AsyncClient() as client:
+        async with http_client.async_client() as client:
             controller = CallController(conf, history, client)
             from dialer.services import recovery
 

@@ -69,14 +69,13 @@ def run(ns: argparse.Namespace) -> int:
 def _sync(store: HistoryStore) -> None:
     import sys
 
-    import httpx
-
+    from dialer import http_client
     from dialer import settings as settings_mod
     from dialer.services import daemon_threads, history_sync
     from dialer.services.calls import CallController
 
     async def go() -> dict[str, str]:
-        async with httpx.AsyncClient() as client:
+        async with http_client.async_client() as client:
             controller = CallController(settings_mod.load(), store, client)
             return await history_sync.sync(controller)
 

@@ -64,15 +64,15 @@ def _account(conf: Settings, name: str | None) -> Account:
 
 
 async def _run(ns: argparse.Namespace) -> int:
-    import httpx
 
+    from dialer import http_client
     from dialer import settings as settings_mod
     from dialer.providers.kazoo import KazooProvider
     from dialer.services.calls import build_provider
 
     conf = settings_mod.load()
     account = _account(conf, ns.account)
-    async with httpx.AsyncClient() as client:
+    async with http_client.async_client() as client:
         provider = build_provider(account, client)
         assert isinstance(provider, KazooProvider)
         result = await _act(ns, provider)

@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from dialer import http_client
+
 ALOHAA_METADATA_KEY = "dialer_call_uuid"
 
 
@@ -120,7 +122,7 @@ def deliver(
     exponential backoff; `repeat` sends it again after success, as a provider does when it
     missed the reply (a timeout on its side)."""
     delivery = Delivery()
-    with httpx.Client(timeout=5.0) as client:
+    with http_client.client(timeout=5.0) as client:
         for _ in range(repeat):
             for attempt in range(attempts):
                 reply = client.post(url, json=payload, headers=headers or {})
@@ -217,7 +219,7 @@ class PushScheduler:
             self._thread.join(5)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=5.0) as client:
+        with http_client.client(timeout=5.0) as client:
             while True:
                 self._wake.wait(self.tick)
                 self._wake.clear()

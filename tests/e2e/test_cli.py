@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,23 @@ def test_call_without_wait_returns_once_accepted(dialer_home: Path) -> None:
     assert data["status"] == "INITIATED"
     assert data["call_id"]
     assert "duration" not in data
+
+
+def test_the_sandbox_works_behind_an_office_proxy(
+    dialer_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy in the environment (here one that is down) is for the providers: the sandbox,
+    on this machine, is reached directly. It failed with "did not start within 15 s"."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(var, dead)
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    result = dialer("call", "9876543210", "--wait", "--json", home=dialer_home, speed="60")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "ANSWER"
 
 
 def test_bad_number_exits_2_and_sends_nothing(dialer_home: Path) -> None:
