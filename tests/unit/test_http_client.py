@@ -8,10 +8,13 @@ listener). The provider's host name is never resolved: a proxied request goes to
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import certifi
 import httpx
 import pytest
 
@@ -90,3 +93,35 @@ def test_the_blocking_client_keeps_loopback_direct_too(
     with http_client.client() as client:
         assert client.get(f"http://{local}/health").text == "direct"
     assert proxy.seen == []
+
+
+def _names(context: ssl.SSLContext) -> set[str]:
+    return {repr(cert["subject"]) + str(cert["serialNumber"]) for cert in context.get_ca_certs()}
+
+
+def test_the_clients_trust_what_the_os_trusts_and_not_only_certifi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An office's own root (its TLS-inspecting proxy) is installed in the OS's store: here
+    certifi stands reduced to one root, so whatever else the context trusts came from the OS."""
+    system = ssl.create_default_context()
+    if not system.get_ca_certs():
+        pytest.skip("this machine's OpenSSL finds no system certificates")
+    one = tmp_path / "certifi.pem"
+    one.write_text(ssl.DER_cert_to_PEM_cert(system.get_ca_certs(binary_form=True)[0]))
+    monkeypatch.setattr(certifi, "where", lambda: str(one))
+    for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    assert len(httpx.create_ssl_context().get_ca_certs()) == 1  # httpx alone
+    ours = http_client.tls_context()
+    assert _names(system) <= _names(ours)
+    assert ours.verify_mode is ssl.CERT_REQUIRED and ours.check_hostname
+
+
+def test_every_client_is_made_with_that_trust(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[ssl.SSLContext] = []
+    real = http_client.tls_context
+    monkeypatch.setattr(http_client, "tls_context", lambda: made.append(real()) or made[-1])
+    http_client.client().close()
+    asyncio.run(http_client.async_client().aclose())
+    assert len(made) == 2
