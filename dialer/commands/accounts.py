@@ -189,7 +189,6 @@ def _test(ns: argparse.Namespace) -> int:
 
 
 async def _test_async(name: str) -> int:
-
     from dialer import http_client
     from dialer.services.calls import build_provider
 

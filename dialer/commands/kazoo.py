@@ -64,7 +64,6 @@ def _account(conf: Settings, name: str | None) -> Account:
 
 
 async def _run(ns: argparse.Namespace) -> int:
-
     from dialer import http_client
     from dialer import settings as settings_mod
     from dialer.providers.kazoo import KazooProvider
