@@ -161,6 +161,9 @@ def _too_large(response: httpx.Response, url: str) -> ProviderReplyError:
 
 
 def _describe(exc: Exception) -> str:
+    refused = _certificate_refusal(exc)
+    if refused is not None:
+        return refused
     text = str(exc).strip()
     if text:
         return text
@@ -169,6 +172,32 @@ def _describe(exc: Exception) -> str:
         within = f" within {limit:g} s" if limit else " in time"
         return f"no connection{within} (the host name or the network did not answer)"
     return type(exc).__name__
+
+
+#: OpenSSL's verify codes with a cause the agent or their IT can act on.
+_CLOCK_CODES = frozenset({9, 10})  # not yet valid, expired
+_ISSUER_CODES = frozenset({18, 19, 20, 21})  # self-signed, or an issuer this machine lacks
+
+
+def _certificate_refusal(exc: BaseException) -> str | None:
+    """OpenSSL's words, e.g. "unable to get local issuer certificate", say nothing of the usual
+    cause: an office proxy that inspects HTTPS with its company's own root."""
+    import ssl
+
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, ssl.SSLCertVerificationError):
+        seen = seen.__cause__ or seen.__context__
+    if seen is None:
+        return None
+    words = f"its certificate was refused ({seen.verify_message or seen.reason})"
+    if seen.verify_code in _ISSUER_CODES:
+        return (
+            f"{words}: behind a proxy that inspects HTTPS, the company's root certificate "
+            "must be in this computer's certificate store (or in a file named by SSL_CERT_FILE)"
+        )
+    if seen.verify_code in _CLOCK_CODES:
+        return f"{words}: check this computer's date and time"
+    return words
 
 
 def _connect_limit(exc: httpx.RequestError) -> float | None:
