@@ -80,6 +80,8 @@ async def send(
         return response
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
         raise NetworkError(f"could not reach {_host(url)}: {_describe(exc)}") from None
+    except httpx.ProxyError as exc:  # the proxy refused the tunnel: nothing reached the provider
+        raise NetworkError(_proxy_refusal(url, exc)) from None
     except httpx.TimeoutException:
         if unknown is NetworkError:
             raise NetworkError(f"no answer from {_host(url)} in time") from None
@@ -172,6 +174,16 @@ def _describe(exc: Exception) -> str:
         within = f" within {limit:g} s" if limit else " in time"
         return f"no connection{within} (the host name or the network did not answer)"
     return type(exc).__name__
+
+
+def _proxy_refusal(url: str, exc: httpx.ProxyError) -> str:
+    words = f"the proxy would not connect to {_host(url)} ({_describe(exc)})"
+    if str(exc).startswith("407"):
+        return (
+            f"{words}: it wants a sign-in; give it in the proxy's address "
+            "(HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT)"
+        )
+    return words
 
 
 #: OpenSSL's verify codes with a cause the agent or their IT can act on.
