@@ -125,3 +125,19 @@ def test_every_client_is_made_with_that_trust(monkeypatch: pytest.MonkeyPatch) -
     http_client.client().close()
     asyncio.run(http_client.async_client().aclose())
     assert len(made) == 2
+
+
+def test_no_module_makes_a_client_of_its_own() -> None:
+    """A client made elsewhere would send loopback to the proxy and distrust the OS's roots.
+    The sandbox's own start-up probe is the exception: loopback only, proxies ignored."""
+    import re
+
+    package = Path(http_client.__file__).parent
+    made = re.compile(r"httpx\.(Async)?Client\(")
+    found = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if made.search(path.read_text(encoding="utf-8"))
+    }
+    assert found == {"http_client.py", "sandbox/process.py"}
+    assert "trust_env=False" in (package / "sandbox" / "process.py").read_text(encoding="utf-8")
