@@ -70,6 +70,8 @@ class GuardView(QObject):
         self._dnc_trusted = False
         self._dnc_path: Path | None = None
         self._dnc_error: str | None = None
+        #: Reads of the list started so far: only the latest one's answer is kept.
+        self._dnc_reads = 0
         self._source = guard.Source.TEL if window.number_input.text() else guard.Source.TYPED
         self._expected: guard.Source | None = None
         self._text = window.number_input.text()
@@ -364,14 +366,20 @@ class GuardView(QObject):
         settled = self._dnc_trusted or self._dnc_error is not None
         if only_if_changed and settled and self._stamp_now(self._dnc_path) == self._dnc_stamp:
             return
+        self._dnc_reads += 1
+        read = self._dnc_reads
         try:
             path = await asyncio.to_thread(dnc.default_path)
             snapshot, stamp, trusted = await asyncio.to_thread(dnc.load_stamped, path)
         except Exception as exc:  # a broken list blocks calls with the reason, never crashes
             log.exception("reading the do-not-call list failed")
+            if read != self._dnc_reads:
+                return
             self._dnc_error = str(exc) or type(exc).__name__
             self._dnc_stamp, self._dnc_trusted = self._stamp_now(), False
         else:
+            if read != self._dnc_reads:  # a later read started: an older answer landing after
+                return  # it (the start-up read finishing after a reload) would be stale
             self._dnc, self._dnc_error = snapshot, None
             self._dnc_stamp, self._dnc_trusted, self._dnc_path = stamp, trusted, path
         self.refresh()

@@ -76,3 +76,35 @@ def test_an_untrusted_copy_never_answers(
     request = CallRequest(account="sandbox", to_number="+919876543211")
     run_until_done(qtbot, view._before_place(request))
     assert len(reads) == 1
+
+
+def test_an_older_read_finishing_last_does_not_bring_back_a_stale_copy(
+    gui: Gui, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, dialer_home: Path
+) -> None:
+    """Two reads in flight (the start-up one, then a reload after `dialer dnc import`): the
+    first, slower one must not land its older answer over the second's."""
+    import threading
+
+    view = gui.window.guard_view
+    assert isinstance(view, GuardView)
+    qtbot.waitUntil(lambda: view._dnc is not None and not view._tasks, timeout=5000)
+    real_load = dnc.load_stamped
+    gate, calls = threading.Event(), []
+
+    def load(path: Path) -> object:
+        calls.append(path)
+        answer = real_load(path)
+        if len(calls) == 1:
+            gate.wait(10)  # the first read is held until the second has landed
+        return answer
+
+    monkeypatch.setattr(dnc, "load_stamped", load)
+    view._spawn(view._load_dnc())  # reads the list while it is still empty
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    with dnc.DncList() as listed:
+        listed.add("+91 98765 43210", "asked not to be called")
+    view._spawn(view._load_dnc())
+    qtbot.waitUntil(lambda: view._dnc is not None and len(view._dnc) == 1, timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: not view._tasks, timeout=5000)
+    assert view._dnc is not None and len(view._dnc) == 1
