@@ -102,7 +102,7 @@ class DesktopIntegration(QObject):
         """Services are up: apply the preferences and ask about what arrived while starting."""
         self.apply_settings(settings)
         self.tray.show()
-        self.notifier.set_tray(self.tray.icon)
+        self.notifier.set_tray(self.tray)
         if self.window.bridge is not None:
             self.window.bridge.snapshot.connect(self._on_snapshot)
         self.refresh_recent()

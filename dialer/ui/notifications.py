@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 if TYPE_CHECKING:
     from dialer.domain.models import CallSnapshot
+    from dialer.ui.tray import Tray
 
 #: How long a notification stays up (ms); the desktop may cap it.
 TIMEOUT_MS = 8000
@@ -73,12 +74,12 @@ class Notifier(QObject):
     def __init__(self, window: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.window = window
-        self.tray: QSystemTrayIcon | None = None
+        self.tray: Tray | None = None
         self.enabled = True
         #: Notify even while the window is active (tests; a user who wants every one).
         self.always = False
 
-    def set_tray(self, tray: QSystemTrayIcon | None) -> None:
+    def set_tray(self, tray: Tray | None) -> None:
         self.tray = tray
 
     def call_finished(self, snapshot: CallSnapshot) -> None:
@@ -93,18 +94,13 @@ class Notifier(QObject):
 
     def notify(self, kind: str, title: str, body: str) -> None:
         tray = self.tray
-        if (
-            tray is not None
-            and tray.isVisible()
-            and QSystemTrayIcon.isSystemTrayAvailable()  # shown, but no tray up yet or now
-            and QSystemTrayIcon.supportsMessages()
-        ):
+        if tray is not None and tray.visible and QSystemTrayIcon.supportsMessages():
             icon = (
                 QSystemTrayIcon.MessageIcon.Warning
                 if kind in ("failed", "missed")
                 else QSystemTrayIcon.MessageIcon.Information
             )
-            tray.showMessage(title, body, icon, TIMEOUT_MS)
+            tray.icon.showMessage(title, body, icon, TIMEOUT_MS)
         else:
             # No tray to speak through: the desktop's notification service, if it has a
             # client for it, and the taskbar entry asks for attention.

@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from dialer.ui.style import app_icon
@@ -109,8 +109,6 @@ class Tray(QObject):
         Explorer's taskbar comes back). Asking first and showing only where a tray was up
         left such an agent with no icon for the whole day. Not on Qt's headless platforms,
         which have no tray to wait for (and warn about the attempt)."""
-        from PySide6.QtGui import QGuiApplication
-
         if QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
             self.icon.show()
 
